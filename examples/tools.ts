@@ -1,0 +1,88 @@
+/**
+ * The example MCP server: the original xmcp WorkOS plugin's tools, written against
+ * authkit-mcp. Every tool reads the caller through the explicit context (`ctx`), so it runs
+ * the same on Workers, Node and Edge.
+ */
+import { McpServer } from "@modelcontextprotocol/server";
+import { z } from "zod";
+import { getClient, getSession, getUser } from "../src/index.js";
+
+type ToolResult = { content: { type: "text"; text: string }[]; isError?: boolean };
+const text = (value: unknown): ToolResult => ({
+  content: [{ type: "text", text: typeof value === "string" ? value : JSON.stringify(value, null, 2) }],
+});
+
+/**
+ * Builds one MCP server instance (stateless: one per request under `createMcpHandler`).
+ *
+ * @example
+ * ```ts
+ * const mcp = createMcpHandler(() => createExampleServer());
+ * ```
+ */
+export function createExampleServer(): McpServer {
+  const server = new McpServer({ name: "authkit-mcp-example", version: "0.1.0" });
+
+  server.registerTool("whoami", { description: "Get current user session" }, (ctx) => {
+    const session = getSession(ctx);
+    return text({
+      userId: session.userId,
+      sessionId: session.sessionId,
+      organizationId: session.organizationId,
+      role: session.role,
+      permissions: session.permissions,
+      scopes: session.scopes,
+      expiresAt: session.expiresAt,
+    });
+  });
+
+  server.registerTool("get-user-profile", { description: "Get user profile" }, async (ctx) => {
+    const user = await getUser(ctx);
+    return text({
+      userId: user.id,
+      email: user.email,
+      firstName: user.firstName,
+      lastName: user.lastName,
+      emailVerified: user.emailVerified,
+      profilePictureUrl: user.profilePictureUrl,
+    });
+  });
+
+  server.registerTool(
+    "greet",
+    {
+      description: "Greet the user with their WorkOS identity",
+      inputSchema: z.object({ name: z.string().describe("The name of the user to greet") }),
+    },
+    ({ name }, ctx) => text(`Hello, ${name}! Your WorkOS user ID is ${getSession(ctx).userId}`),
+  );
+
+  server.registerTool(
+    "get-my-memberships",
+    { description: "Returns the user's organization memberships" },
+    async (ctx) => {
+      const session = getSession(ctx);
+      const memberships = await getClient(ctx).userManagement.listOrganizationMemberships({ userId: session.userId });
+      if (memberships.data.length === 0) return text("You are not a member of any organizations.");
+      return text(memberships.data);
+    },
+  );
+
+  server.registerTool("require-organization", { description: "Requires organization membership" }, (ctx) => {
+    const session = getSession(ctx);
+    if (!session.organizationId) throw new Error("This tool requires organization membership");
+    return text(`Organization: ${session.organizationId}`);
+  });
+
+  server.registerTool("admin-only-tool", { description: "Requires the admin role" }, (ctx) => {
+    if (getSession(ctx).role !== "admin") throw new Error("Admin role required");
+    return text("Admin action completed");
+  });
+
+  server.registerTool("check-permission", { description: "Requires the users:manage permission" }, (ctx) => {
+    if (!getSession(ctx).permissions?.includes("users:manage")) throw new Error("users:manage permission required");
+    return text("Permission granted");
+  });
+
+  return server;
+}

@@ -1,0 +1,29 @@
+/**
+ * The example MCP server on Cloudflare Workers (deployed by the root `wrangler.toml`).
+ *
+ * Env: WORKOS_API_KEY, WORKOS_CLIENT_ID, WORKOS_AUTHKIT_DOMAIN, BASE_URL (the original
+ * plugin's variables), and optionally MCP_SCOPES (space-separated).
+ */
+import { createMcpHandler } from "@modelcontextprotocol/server";
+import { type WorkOSEnv, withWorkOS } from "../../src/adapters/cloudflare.js";
+import { createExampleServer } from "../tools.js";
+
+export interface Env extends WorkOSEnv {
+  readonly MCP_SCOPES?: string;
+}
+
+const mcp = createMcpHandler(() => createExampleServer());
+
+export default withWorkOS<Env>(
+  async (request, _env, _ctx, context) => {
+    if (context === undefined) {
+      const path = new URL(request.url).pathname;
+      if (path === "/") return new Response("authkit-mcp example: the MCP endpoint is /mcp\n");
+      return new Response("Not found\n", { status: 404 });
+    }
+    return mcp.fetch(request, { authInfo: context.authInfo });
+  },
+  (env) => ({
+    ...(env.MCP_SCOPES && { scopes: env.MCP_SCOPES.split(" ").filter(Boolean) }),
+  }),
+);

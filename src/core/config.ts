@@ -1,0 +1,235 @@
+/**
+ * Options of `workosProvider()`, validated and normalised once, at construction.
+ */
+import { type AuthError, ConfigError } from "./errors.js";
+
+/** Called for every refused request, with the internal reason. Never receives the token. */
+export type OnErrorHook = (error: AuthError, request: { readonly method: string; readonly path: string }) => void;
+
+/**
+ * Options of {@link workosProvider}. The first five are the original xmcp plugin's.
+ *
+ * @example
+ * ```ts
+ * const config: WorkOSConfig = {
+ *   apiKey: process.env.WORKOS_API_KEY,
+ *   clientId: process.env.WORKOS_CLIENT_ID!,
+ *   baseURL: "https://mcp.example.com",
+ *   authkitDomain: "your-app.authkit.app",
+ *   scopes: ["mcp:read"],
+ * };
+ * ```
+ */
+export interface WorkOSConfig {
+  /** WorkOS API key (`sk_...`). Optional: only `getUser()`/`getClient()` need it. */
+  readonly apiKey?: string | undefined;
+  /** WorkOS client id (`client_...`). */
+  readonly clientId: string;
+  /** Public origin of this server, e.g. `https://mcp.example.com` (http only on loopback). */
+  readonly baseURL: string;
+  /** AuthKit domain: `x.authkit.app` or `https://x.authkit.app` (`http://` only on loopback). */
+  readonly authkitDomain: string;
+  /** Advertised as `resource_documentation`. */
+  readonly docsURL?: string | undefined;
+  /** Protected path(s). Default `/mcp`. Everything under a protected path requires a token. */
+  readonly endpoint?: string | readonly string[] | undefined;
+  /** Scopes advertised as `scopes_supported` and sent in challenges. Never `offline_access`. */
+  readonly scopes?: readonly string[] | undefined;
+  /** Extra accepted `aud` values besides the canonical resource URL. */
+  readonly audience?: string | readonly string[] | undefined;
+  /** Accept `aud = clientId` (AuthKit's legacy audience). Default false: it does not bind the token to this server. */
+  readonly acceptClientIdAudience?: boolean | undefined;
+  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. Default 30. */
+  readonly clockTolerance?: number | undefined;
+  /** Advertised as `resource_name`. */
+  readonly resourceName?: string | undefined;
+  /** Origins allowed to call the MCP endpoint from a browser. Default: `baseURL`'s origin. `"*"` disables the check. */
+  readonly allowedOrigins?: readonly string[] | "*" | undefined;
+  /** WorkOS API base URL (default `https://api.workos.com`); `http://` only on loopback (local AuthKit, tests). */
+  readonly apiURL?: string | undefined;
+  /** Milliseconds before a JWKS or metadata fetch to AuthKit is abandoned. Default 5000. */
+  readonly upstreamTimeout?: number | undefined;
+  /** Receives each refused request's internal reason. */
+  readonly onError?: OnErrorHook | undefined;
+  /** The `fetch` used to reach AuthKit. Default: the global `fetch`. */
+  readonly fetch?: typeof fetch | undefined;
+  /** Where the start-up line (the canonical resource URLs) goes. Default `console.info`; `false` for silence. */
+  readonly log?: ((message: string) => void) | false | undefined;
+}
+
+/** The validated, normalised configuration. */
+export interface ResolvedConfig {
+  readonly apiKey: string | undefined;
+  readonly clientId: string;
+  readonly origin: string;
+  readonly issuer: string;
+  readonly jwksURL: string;
+  readonly docsURL: string | undefined;
+  readonly endpoints: readonly string[];
+  readonly scopes: readonly string[];
+  readonly audience: readonly string[];
+  readonly acceptClientIdAudience: boolean;
+  readonly clockTolerance: number;
+  readonly resourceName: string | undefined;
+  readonly allowedOrigins: ReadonlySet<string> | "*";
+  readonly api: { readonly hostname: string; readonly port: number | undefined; readonly https: boolean };
+  readonly upstreamTimeout: number;
+  readonly onError: OnErrorHook | undefined;
+  readonly fetch: typeof fetch;
+  readonly log: ((message: string) => void) | undefined;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+// RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** True for `localhost`, `127.x.x.x` and `[::1]`. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK.test(hostname);
+}
+
+function fail(option: string, message: string): never {
+  throw new ConfigError(option, message);
+}
+
+function requireString(config: Record<string, unknown>, option: string): string {
+  const value = config[option];
+  if (value === undefined || value === null || value === "") fail(option, `Missing required config: ${option}`);
+  if (typeof value !== "string") fail(option, `Invalid config: ${option} must be a string`);
+  return value.trim();
+}
+
+function optionalString(config: Record<string, unknown>, option: string): string | undefined {
+  const value = config[option];
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string") fail(option, `Invalid config: ${option} must be a string`);
+  return value.trim();
+}
+
+/** Parses an http(s) origin; `http:` only for loopback hosts. Rejects paths, queries, credentials. */
+function parseOrigin(option: string, raw: string, { allowPath = false } = {}): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail(option, `Invalid config: ${option} must be an absolute URL, got a value that does not parse`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") fail(option, `Invalid config: ${option} must use https`);
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname))
+    fail(option, `Invalid config: ${option} must use https (http is allowed only for localhost/127.0.0.1)`);
+  if (url.username || url.password) fail(option, `Invalid config: ${option} must not contain credentials`);
+  if (url.search || url.hash) fail(option, `Invalid config: ${option} must not contain a query or fragment`);
+  if (!allowPath && url.pathname !== "/") fail(option, `Invalid config: ${option} must be an origin without a path`);
+  return url;
+}
+
+function normaliseEndpoint(raw: unknown): string {
+  if (typeof raw !== "string" || !raw.startsWith("/"))
+    fail("endpoint", 'Invalid config: endpoint must be a path starting with "/", e.g. "/mcp"');
+  if (/[?#\s]/.test(raw)) fail("endpoint", "Invalid config: endpoint must be a plain path (no query, fragment or spaces)");
+  const path = new URL(raw, "http://x").pathname.replace(/\/+$/, "");
+  return path === "" ? "/" : path;
+}
+
+function stringList(option: string, raw: unknown): string[] {
+  const list = typeof raw === "string" ? [raw] : raw;
+  if (!Array.isArray(list) || list.some((v) => typeof v !== "string" || v === ""))
+    fail(option, `Invalid config: ${option} must be a string or a list of non-empty strings`);
+  return [...new Set(list as string[])];
+}
+
+/**
+ * Validates `config` and returns the normalised form. Throws {@link ConfigError} naming the option.
+ */
+export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
+  if (config === null || typeof config !== "object") fail("config", "Missing required config: config object");
+  const c = config as unknown as Record<string, unknown>;
+  const clientId = requireString(c, "clientId");
+  const base = parseOrigin("baseURL", requireString(c, "baseURL").replace(/\/+$/, ""));
+  let domain = requireString(c, "authkitDomain").replace(/\/+$/, "");
+  if (!/^https?:\/\//i.test(domain)) domain = `https://${domain}`;
+  const authkit = parseOrigin("authkitDomain", domain);
+  const issuer = authkit.origin;
+
+  const apiKey = optionalString(c, "apiKey");
+  const docsURL = optionalString(c, "docsURL");
+  if (docsURL !== undefined && !URL.canParse(docsURL)) fail("docsURL", "Invalid config: docsURL must be an absolute URL");
+
+  const rawEndpoints = c.endpoint === undefined ? ["/mcp"] : typeof c.endpoint === "string" ? [c.endpoint] : c.endpoint;
+  if (!Array.isArray(rawEndpoints) || rawEndpoints.length === 0)
+    fail("endpoint", "Invalid config: endpoint must be a path or a non-empty list of paths");
+  const endpoints = [...new Set(rawEndpoints.map(normaliseEndpoint))];
+  if (endpoints.some((e) => e.startsWith("/.well-known")))
+    fail("endpoint", "Invalid config: endpoint must not be under /.well-known");
+
+  const scopes = c.scopes === undefined ? [] : stringList("scopes", c.scopes);
+  for (const s of scopes) {
+    if (!SCOPE_TOKEN.test(s)) fail("scopes", "Invalid config: scopes must be RFC 6749 scope tokens (no spaces or quotes)");
+    // MCP 2026-07-28 "Refresh Tokens": servers must not advertise offline_access.
+    if (s === "offline_access") fail("scopes", "Invalid config: scopes must not include offline_access");
+  }
+  const audience = c.audience === undefined ? [] : stringList("audience", c.audience);
+
+  const tolerance = c.clockTolerance ?? 30;
+  if (typeof tolerance !== "number" || !Number.isFinite(tolerance) || tolerance < 0 || tolerance > 600)
+    fail("clockTolerance", "Invalid config: clockTolerance must be a number of seconds between 0 and 600");
+  const timeout = c.upstreamTimeout ?? 5000;
+  if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0 || timeout > 60_000)
+    fail("upstreamTimeout", "Invalid config: upstreamTimeout must be milliseconds between 1 and 60000");
+  if (c.acceptClientIdAudience !== undefined && typeof c.acceptClientIdAudience !== "boolean")
+    fail("acceptClientIdAudience", "Invalid config: acceptClientIdAudience must be a boolean");
+  if (c.onError !== undefined && typeof c.onError !== "function")
+    fail("onError", "Invalid config: onError must be a function");
+  if (c.fetch !== undefined && typeof c.fetch !== "function") fail("fetch", "Invalid config: fetch must be a function");
+  if (c.log !== undefined && c.log !== false && typeof c.log !== "function")
+    fail("log", "Invalid config: log must be a function or false");
+
+  let allowedOrigins: ReadonlySet<string> | "*";
+  if (c.allowedOrigins === "*") allowedOrigins = "*";
+  else {
+    const list = c.allowedOrigins === undefined ? [] : stringList("allowedOrigins", c.allowedOrigins);
+    const origins = list.map((o) => {
+      if (!URL.canParse(o)) fail("allowedOrigins", "Invalid config: allowedOrigins must be origins like https://app.example.com");
+      return new URL(o).origin;
+    });
+    allowedOrigins = new Set([base.origin, ...origins]);
+  }
+
+  const apiURL = optionalString(c, "apiURL");
+  const api = apiURL === undefined ? new URL("https://api.workos.com") : parseOrigin("apiURL", apiURL.replace(/\/+$/, ""));
+
+  return Object.freeze({
+    apiKey,
+    clientId,
+    origin: base.origin,
+    issuer,
+    jwksURL: `${issuer}/oauth2/jwks`,
+    docsURL,
+    endpoints: Object.freeze(endpoints),
+    scopes: Object.freeze(scopes),
+    audience: Object.freeze(audience),
+    acceptClientIdAudience: c.acceptClientIdAudience === true,
+    clockTolerance: tolerance,
+    resourceName: optionalString(c, "resourceName"),
+    allowedOrigins,
+    api: Object.freeze({
+      hostname: api.hostname,
+      port: api.port === "" ? undefined : Number(api.port),
+      https: api.protocol === "https:",
+    }),
+    upstreamTimeout: timeout,
+    onError: c.onError as OnErrorHook | undefined,
+    fetch: (c.fetch as typeof fetch | undefined) ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),
+    log: c.log === false ? undefined : ((c.log as ((m: string) => void) | undefined) ?? ((m: string) => console.info(m))),
+  });
+}
+
+/** The canonical resource URL of an endpoint: origin + path (RFC 8707 §2, MCP "Canonical Server URI"). */
+export function resourceFor(config: ResolvedConfig, endpoint: string): string {
+  return endpoint === "/" ? config.origin : config.origin + endpoint;
+}
+
+/** The path-suffixed RFC 9728 metadata URL of an endpoint (§3.1: well-known segment before the path). */
+export function metadataURLFor(config: ResolvedConfig, endpoint: string): string {
+  return `${config.origin}/.well-known/oauth-protected-resource${endpoint === "/" ? "" : endpoint}`;
+}

@@ -1,0 +1,173 @@
+/**
+ * From verified JWT claims to the `Session`, the MCP SDK's `AuthInfo`, and the request context.
+ */
+import { AuthError } from "./errors.js";
+
+/**
+ * The AuthKit access-token claims. The first nine are the original plugin's `JWTClaims`;
+ * the rest are AuthKit claims mapped when present. Unknown claims are kept too.
+ *
+ * @example
+ * ```ts
+ * const { org_id, permissions } = getSession(ctx).claims;
+ * ```
+ */
+export interface JWTClaims {
+  readonly sub: string;
+  /** Session id. Absent on machine-to-machine (client credentials) tokens: then `""`. */
+  readonly sid: string;
+  readonly iss: string;
+  readonly org_id?: string;
+  readonly role?: string;
+  readonly permissions?: readonly string[];
+  readonly exp: number;
+  readonly iat: number;
+  readonly aud?: string | readonly string[];
+  readonly client_id?: string;
+  readonly scope?: string;
+  readonly roles?: readonly string[];
+  readonly entitlements?: readonly string[];
+  readonly feature_flags?: readonly string[];
+  readonly act?: { readonly sub: string; readonly [claim: string]: unknown };
+  readonly jti?: string;
+  readonly nbf?: number;
+  readonly [claim: string]: unknown;
+}
+
+/**
+ * The authenticated caller. The first eight fields are the original plugin's `Session`.
+ *
+ * @example
+ * ```ts
+ * const { userId, organizationId, role, scopes } = getSession(ctx);
+ * ```
+ */
+export interface Session {
+  readonly userId: string;
+  /** `sid`, or `""` for machine tokens that carry none. */
+  readonly sessionId: string;
+  readonly organizationId?: string;
+  readonly role?: string;
+  readonly permissions?: readonly string[];
+  readonly expiresAt: Date;
+  readonly issuedAt: Date;
+  readonly claims: JWTClaims;
+  /** The OAuth client the token was issued to (`client_id`). */
+  readonly clientId?: string;
+  /** `scope`, split on spaces; `[]` when absent. */
+  readonly scopes: readonly string[];
+  readonly roles?: readonly string[];
+  readonly entitlements?: readonly string[];
+  readonly featureFlags?: readonly string[];
+  /** Impersonator (`act`), when an admin is acting as this user. */
+  readonly actor?: JWTClaims["act"];
+  /** Token id (`jti`). */
+  readonly tokenId?: string;
+}
+
+/**
+ * The MCP SDK's `AuthInfo` (structurally): what `@modelcontextprotocol/server` passes to
+ * tools as `extra.authInfo` / `ctx.http.authInfo`. `extra.session` holds the {@link Session}.
+ */
+export interface AuthInfo {
+  token: string;
+  clientId: string;
+  scopes: string[];
+  /** Seconds since the epoch. */
+  expiresAt?: number;
+  resource?: URL;
+  resourceMetadataUrl?: string;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * What a verified request hands to the next handler: pass `authInfo` to the MCP handler,
+ * and the context (or the tool's `extra`) to `getSession()`.
+ *
+ * @example
+ * ```ts
+ * provider.handler((request, context) => mcp.fetch(request, { authInfo: context.authInfo }));
+ * ```
+ */
+export interface RequestContext {
+  readonly session: Session;
+  readonly authInfo: AuthInfo;
+  /** The canonical resource URL this request was authenticated for. */
+  readonly resource: string;
+}
+
+const STRING_CLAIMS = ["sid", "org_id", "role", "client_id", "scope", "jti"] as const;
+const LIST_CLAIMS = ["permissions", "roles", "entitlements", "feature_flags"] as const;
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === "string");
+}
+
+/**
+ * Checks the types of the AuthKit claims (jose checks `iss`, `aud`, `exp`, `nbf`, `iat`)
+ * and builds the frozen {@link Session}. Throws `invalid_claim` / `missing_claim`.
+ */
+export function claimsToSession(payload: Record<string, unknown>): Session {
+  if (typeof payload.sub !== "string" || payload.sub === "") throw new AuthError("missing_claim", "Token has no sub claim");
+  if (typeof payload.exp !== "number") throw new AuthError("missing_claim", "Token has no numeric exp claim");
+  if (typeof payload.iat !== "number") throw new AuthError("missing_claim", "Token has no numeric iat claim");
+  for (const name of STRING_CLAIMS) {
+    if (payload[name] !== undefined && typeof payload[name] !== "string")
+      throw new AuthError("invalid_claim", `Claim ${name} is not a string`);
+  }
+  for (const name of LIST_CLAIMS) {
+    if (payload[name] !== undefined && !isStringList(payload[name]))
+      throw new AuthError("invalid_claim", `Claim ${name} is not a list of strings`);
+  }
+  const act = payload.act;
+  if (act !== undefined && (typeof act !== "object" || act === null || typeof (act as { sub?: unknown }).sub !== "string"))
+    throw new AuthError("invalid_claim", "Claim act is not an object with a sub");
+
+  const claims = deepFreeze({ ...payload, sid: (payload.sid as string | undefined) ?? "" }) as JWTClaims;
+  const scopes = Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []);
+  const session: Session = {
+    userId: claims.sub,
+    sessionId: claims.sid,
+    ...(claims.org_id !== undefined && { organizationId: claims.org_id }),
+    ...(claims.role !== undefined && { role: claims.role }),
+    ...(claims.permissions !== undefined && { permissions: claims.permissions }),
+    expiresAt: new Date(claims.exp * 1000),
+    issuedAt: new Date(claims.iat * 1000),
+    claims,
+    ...(claims.client_id !== undefined && { clientId: claims.client_id }),
+    scopes,
+    ...(claims.roles !== undefined && { roles: claims.roles }),
+    ...(claims.entitlements !== undefined && { entitlements: claims.entitlements }),
+    ...(claims.feature_flags !== undefined && { featureFlags: claims.feature_flags }),
+    ...(claims.act !== undefined && { actor: claims.act }),
+    ...(claims.jti !== undefined && { tokenId: claims.jti }),
+  };
+  return Object.freeze(session);
+}
+
+/** Builds the frozen request context for a verified token. */
+export function createRequestContext(
+  token: string,
+  session: Session,
+  resource: string,
+  resourceMetadataUrl: string,
+): RequestContext {
+  const authInfo: AuthInfo = Object.freeze({
+    token,
+    clientId: session.clientId ?? "",
+    scopes: [...session.scopes],
+    expiresAt: Math.floor(session.expiresAt.getTime() / 1000),
+    resource: new URL(resource),
+    resourceMetadataUrl,
+    extra: Object.freeze({ session }),
+  });
+  return Object.freeze({ session, authInfo, resource });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

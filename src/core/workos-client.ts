@@ -1,0 +1,145 @@
+/**
+ * The WorkOS API client (`@workos-inc/node`), loaded on first use with a dynamic import so
+ * the token path never pays for it. Calls use the API key, never the user's token (MCP:
+ * no token passthrough).
+ */
+import type { User, WorkOS } from "@workos-inc/node";
+import type { ResolvedConfig } from "./config.js";
+import { findSession, getSession } from "./context.js";
+import { ClientNotInitializedError } from "./errors.js";
+import type { Session } from "./session.js";
+
+/** Per-provider access to the API client. Internal. */
+export interface ClientHandle {
+  /** The client; throws {@link ClientNotInitializedError} when no `apiKey` is configured. */
+  client(): WorkOS;
+  /** The loaded SDK instance. */
+  load(): Promise<WorkOS>;
+}
+
+const handles = new WeakMap<Session, ClientHandle>();
+const users = new WeakMap<Session, Promise<User>>();
+
+/** Links a verified session to its provider's client. Internal. */
+export function bindClient(session: Session, handle: ClientHandle): void {
+  handles.set(session, handle);
+}
+
+/** Creates the lazy client of one provider. Internal. */
+export function createClientHandle(config: ResolvedConfig): ClientHandle {
+  let loading: Promise<WorkOS> | undefined;
+  let instance: WorkOS | undefined;
+  const load = (): Promise<WorkOS> => {
+    if (config.apiKey === undefined) return Promise.reject(missingKey());
+    loading ??= import("@workos-inc/node").then(
+      ({ WorkOS }) => {
+        instance = new WorkOS(config.apiKey, {
+          clientId: config.clientId,
+          apiHostname: config.api.hostname,
+          https: config.api.https,
+          ...(config.api.port !== undefined && { port: config.api.port }),
+        });
+        return instance;
+      },
+      (cause: unknown) => {
+        loading = undefined;
+        throw new ClientNotInitializedError(" Install the optional peer dependency @workos-inc/node.", { cause });
+      },
+    );
+    return loading;
+  };
+  const proxy = lazyProxy(load, () => instance, []);
+  return {
+    client() {
+      if (config.apiKey === undefined) throw missingKey();
+      return proxy as WorkOS;
+    },
+    load,
+  };
+}
+
+function missingKey(): ClientNotInitializedError {
+  return new ClientNotInitializedError(" The apiKey option (WORKOS_API_KEY) is not set.");
+}
+
+/**
+ * A stand-in for the SDK instance until it is loaded: property reads are recorded, and a call
+ * loads the SDK and replays them, returning a Promise. Once loaded, reads and calls go
+ * straight to the real instance (synchronous helpers then return their value directly).
+ */
+function lazyProxy(load: () => Promise<WorkOS>, loaded: () => WorkOS | undefined, path: readonly PropertyKey[]): unknown {
+  const resolve = (root: WorkOS) => {
+    let owner: unknown;
+    let value: unknown = root;
+    for (const key of path) {
+      owner = value;
+      value = (value as Record<PropertyKey, unknown>)[key];
+    }
+    return { owner, value };
+  };
+  return new Proxy(() => undefined, {
+    get(_target, key) {
+      const real = loaded();
+      if (real !== undefined) {
+        const { value } = resolve(real);
+        const next = (value as Record<PropertyKey, unknown>)[key];
+        return typeof next === "function" ? next.bind(value) : next;
+      }
+      if (key === "then") return undefined; // not a thenable: `await getClient()` must not hang
+      return lazyProxy(load, loaded, [...path, key]);
+    },
+    apply(_target, _this, args) {
+      const call = (root: WorkOS) => {
+        const { owner, value } = resolve(root);
+        if (typeof value !== "function") throw new TypeError(`WorkOS client: ${path.map(String).join(".")} is not a function`);
+        return (value as (...a: unknown[]) => unknown).apply(owner, args);
+      };
+      const real = loaded();
+      return real !== undefined ? call(real) : load().then(call);
+    },
+  });
+}
+
+function handleFor(source: unknown): { session: Session; handle: ClientHandle } {
+  const session = findSession(source);
+  if (session === undefined) throw new ClientNotInitializedError(" No authenticated request is in scope.");
+  const handle = handles.get(session);
+  if (handle === undefined) throw new ClientNotInitializedError();
+  return { session, handle };
+}
+
+/**
+ * The WorkOS SDK client of the provider that authenticated this request. Same `source`
+ * rules as `getSession()`. The SDK is imported on first use; until then the returned object
+ * defers: every API method returns a Promise as usual.
+ *
+ * @example
+ * ```ts
+ * const memberships = await getClient(extra).userManagement.listOrganizationMemberships({ userId });
+ * ```
+ */
+export function getClient(source?: unknown): WorkOS {
+  return handleFor(source).handle.client();
+}
+
+/**
+ * The caller's full WorkOS `User` (`GET /user_management/users/{id}` with the API key).
+ * Fetched once per request however often it is called. Throws the SDK's errors (e.g.
+ * `NotFoundException`) unchanged; `ClientNotInitializedError` without an `apiKey`.
+ *
+ * @example
+ * ```ts
+ * const { email, firstName } = await getUser(extra);
+ * ```
+ */
+export function getUser(source?: unknown): Promise<User> {
+  const session = getSession(source);
+  let user = users.get(session);
+  if (user === undefined) {
+    const { handle } = handleFor(source);
+    user = handle.load().then((client) => client.userManagement.getUser(session.userId));
+    user.catch(() => users.delete(session));
+    users.set(session, user);
+  }
+  return user;
+}

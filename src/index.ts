@@ -1,0 +1,28 @@
+/**
+ * authkit-mcp: WorkOS AuthKit sign-in for any MCP server, on every runtime.
+ *
+ * @example
+ * ```ts
+ * import { workosProvider, getSession } from "authkit-mcp";
+ * ```
+ */
+export { bearerChallenge, quoteAuthParam } from "./core/challenge.js";
+export { extractBearerToken } from "./core/bearer.js";
+export type { OnErrorHook, ResolvedConfig, WorkOSConfig } from "./core/config.js";
+export { getSession, hasAsyncContext, runWithContext, type SessionSource, useAsyncLocalStorage } from "./core/context.js";
+export {
+  type AuthFailureReason,
+  AuthError,
+  ClientNotInitializedError,
+  ConfigError,
+  SessionNotInitializedError,
+  type WireError,
+  WorkOSMcpError,
+} from "./core/errors.js";
+export { JwksCache, type JwksOptions } from "./core/jwks.js";
+export { type ProtectedResourceMetadata, protectedResourceMetadata } from "./core/metadata.js";
+export { type AuthResult, type NextHandler, type WorkOSProvider, workosProvider } from "./core/provider.js";
+export type { AuthInfo, JWTClaims, RequestContext, Session } from "./core/session.js";
+export { getClient, getUser } from "./core/workos-client.js";
+/** The original plugin's name for the options type. */
+export type { WorkOSConfig as config } from "./core/config.js";

@@ -1,0 +1,136 @@
+// The explicit request context, the no-argument getSession() through AsyncLocalStorage,
+// and isolation between concurrent requests.
+import { describe, expect, it } from "vitest";
+import { getClient, getSession, getUser, hasAsyncContext, type RequestContext, SessionNotInitializedError } from "../../src/index.js";
+import { mintToken } from "../support/tokens.js";
+import { mcpRequest, RESOURCE, testProvider } from "../support/provider.js";
+
+async function contextFor(sub = "user_alice"): Promise<RequestContext> {
+  const result = await testProvider().authenticate(mcpRequest(await mintToken(RESOURCE, { claims: { sub } })));
+  if (!result.ok) throw new Error("refused");
+  return result.context;
+}
+
+describe("request context", () => {
+  it("getSession accepts the context, the MCP v1 extra, the v2 ctx, the AuthInfo and a Hono-style c", async () => {
+    const context = await contextFor();
+    const { session, authInfo } = context;
+    expect(getSession(context)).toBe(session);
+    expect(getSession({ authInfo })).toBe(session);
+    expect(getSession({ http: { authInfo } })).toBe(session);
+    expect(getSession(authInfo)).toBe(session);
+    expect(getSession({ get: (key: string) => (key === "workos" ? context : undefined) })).toBe(session);
+  });
+
+  it("a session object that verification did not produce is not trusted", async () => {
+    const { session } = await contextFor();
+    const forged = { ...session, userId: "user_admin" };
+    expect(() => getSession({ session: forged })).toThrow(SessionNotInitializedError);
+    expect(() => getSession({ authInfo: { extra: { session: forged } } })).toThrow(SessionNotInitializedError);
+  });
+
+  it("outside a request, getSession() throws the original plugin's error", () => {
+    expect(() => getSession()).toThrow(
+      "[WorkOS] Session not initialized. Ensure this is called within a protected route that passed authentication.",
+    );
+    expect(() => getSession({})).toThrow(SessionNotInitializedError);
+  });
+
+  it("outside a request, getClient() throws 'Client not initialized'", () => {
+    expect(() => getClient()).toThrow(/\[WorkOS\] Client not initialized/);
+  });
+
+  it("without apiKey, getClient/getUser throw a clear ClientNotInitializedError", async () => {
+    const result = await testProvider({ apiKey: undefined }).authenticate(mcpRequest(await mintToken(RESOURCE)));
+    if (!result.ok) throw new Error("refused");
+    expect(() => getClient(result.context)).toThrow(/apiKey/);
+    await expect(getUser(result.context)).rejects.toThrow(/apiKey/);
+  });
+
+  it("the runtime offers AsyncLocalStorage (Node; Workers with nodejs_compat)", () => {
+    expect(hasAsyncContext()).toBe(true);
+  });
+
+  it("handler(next): no-arg getSession() sees this request's session, and nothing after it", async () => {
+    const p = testProvider();
+    const handle = p.handler(async (_req, context) => {
+      await new Promise((r) => setTimeout(r, 1));
+      const implicit = getSession();
+      return Response.json({ implicit: implicit.userId, explicit: context?.session.userId });
+    });
+    const res = await handle(mcpRequest(await mintToken(RESOURCE, { claims: { sub: "user_carol" } })));
+    expect(await res.json()).toEqual({ implicit: "user_carol", explicit: "user_carol" });
+    expect(() => getSession()).toThrow(SessionNotInitializedError);
+  });
+
+  it("concurrency: 50 simultaneous users each see only their own session, explicitly and implicitly", async () => {
+    const p = testProvider();
+    const handle = p.handler(async (_req, context) => {
+      // Interleave: yield a random number of times so requests overlap.
+      for (let i = 0; i < Math.floor(Math.random() * 5); i++) await new Promise((r) => setTimeout(r, 0));
+      return Response.json({ explicit: context?.session.userId, implicit: getSession().userId });
+    });
+    const subs = Array.from({ length: 50 }, (_, i) => `user_${i}`);
+    const tokens = await Promise.all(subs.map((sub) => mintToken(RESOURCE, { claims: { sub } })));
+    const bodies = await Promise.all(tokens.map(async (t) => (await handle(mcpRequest(t))).json()));
+    bodies.forEach((body, i) => expect(body).toEqual({ explicit: subs[i], implicit: subs[i] }));
+  });
+
+  it("handler(next): unprotected paths reach next with no context; protected ones without a token never reach it", async () => {
+    let calls = 0;
+    const handle = testProvider().handler(async (_req, context) => {
+      calls++;
+      return new Response(context ? "auth" : "public");
+    });
+    expect(await (await handle(new Request("https://mcp.example.com/health"))).text()).toBe("public");
+    expect((await handle(mcpRequest())).status).toBe(401);
+    expect(calls).toBe(1);
+  });
+
+  it("fails closed: sub-paths, case and encoding variants of the endpoint require a token", async () => {
+    const handle = testProvider({ endpoint: "/custom" }).handler(async () => new Response("reached"));
+    for (const path of ["/custom", "/custom/", "/custom/x", "/CUSTOM", "/%63ustom", "//custom"]) {
+      expect((await handle(mcpRequest(undefined, { path }))).status, path).toBe(401);
+    }
+    expect((await handle(mcpRequest(undefined, { path: "/customer" }))).status).toBe(200);
+  });
+
+  it("handler(next) passes extra arguments through (Workers' env and ctx)", async () => {
+    const handle = testProvider().handler(async (_req, _ctx, env: { name: string }, n: number) => new Response(`${env.name}:${n}`));
+    const res = await handle(mcpRequest(await mintToken(RESOURCE)), { name: "env" }, 7);
+    expect(await res.text()).toBe("env:7");
+  });
+
+  it("handler(next): CORS preflight on the MCP endpoint is answered 204 for allowed origins", async () => {
+    const handle = testProvider().handler(async () => new Response("never"));
+    const res = await handle(
+      new Request("https://mcp.example.com/mcp", {
+        method: "OPTIONS",
+        headers: { origin: "https://mcp.example.com", "access-control-request-method": "POST" },
+      }),
+    );
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-methods")).toContain("POST");
+  });
+});
+
+describe("WorkOS API client", () => {
+  it("getUser() fetches the caller's profile once per request however often it is asked", async () => {
+    const context = await contextFor("user_alice");
+    const [a, b] = await Promise.all([getUser(context), getUser({ authInfo: context.authInfo })]);
+    expect(a.email).toBe("alice@example.com");
+    expect(a.firstName).toBe("Alice");
+    expect(b).toBe(a);
+  });
+
+  it("getClient() calls the WorkOS API with the API key, never the user's token", async () => {
+    const context = await contextFor("user_alice");
+    const memberships = await getClient(context).userManagement.listOrganizationMemberships({ userId: "user_alice" });
+    expect(memberships.data.map((m) => m.organizationId)).toEqual(["org_acme"]);
+  });
+
+  it("getUser() for an unknown user rejects with the SDK's not-found error", async () => {
+    const context = await contextFor("user_nobody");
+    await expect(getUser(context)).rejects.toMatchObject({ status: 404 });
+  });
+});
