@@ -1,5 +1,18 @@
+import { createServer } from "node:net";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+
+// The fake AuthKit's port is chosen here (free, loopback) so that the workerd project can
+// bind the example worker's env to it; the global setup listens on it.
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+process.env.AUTHKIT_FAKE_PORT ??= String(await freePort());
+const fakeIssuer = `http://127.0.0.1:${process.env.AUTHKIT_FAKE_PORT}`;
 
 // The same behaviour tests (test/shared) run in Node and in workerd; test/node holds the
 // Node-only ones (real HTTP servers, Node adapters). Fakes run on loopback (global setup).
@@ -20,7 +33,15 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { WORKOS_CLIENT_ID: "client_test", BASE_URL: "http://127.0.0.1:8787" } },
+            miniflare: {
+              bindings: {
+                WORKOS_API_KEY: "sk_test_fake_key_0123456789",
+                WORKOS_CLIENT_ID: "client_01FAKECLIENT",
+                WORKOS_AUTHKIT_DOMAIN: fakeIssuer,
+                WORKOS_API_URL: fakeIssuer,
+                BASE_URL: "https://example-worker.test",
+              },
+            },
           }),
         ],
         test: {

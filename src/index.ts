@@ -6,13 +6,21 @@
  * import { workosProvider, getSession } from "authkit-mcp";
  * ```
  */
-export { bearerChallenge, quoteAuthParam } from "./core/challenge.js";
+
 export { extractBearerToken } from "./core/bearer.js";
-export type { OnErrorHook, ResolvedConfig, WorkOSConfig } from "./core/config.js";
-export { getSession, hasAsyncContext, runWithContext, type SessionSource, useAsyncLocalStorage } from "./core/context.js";
+export { bearerChallenge, quoteAuthParam } from "./core/challenge.js";
+/** The original plugin's name for the options type. */
+export type { OnErrorHook, ResolvedConfig, WorkOSConfig, WorkOSConfig as config } from "./core/config.js";
 export {
-  type AuthFailureReason,
+  getSession,
+  hasAsyncContext,
+  runWithContext,
+  type SessionSource,
+  useAsyncLocalStorage,
+} from "./core/context.js";
+export {
   AuthError,
+  type AuthFailureReason,
   ClientNotInitializedError,
   ConfigError,
   SessionNotInitializedError,
@@ -24,5 +32,3 @@ export { type ProtectedResourceMetadata, protectedResourceMetadata } from "./cor
 export { type AuthResult, type NextHandler, type WorkOSProvider, workosProvider } from "./core/provider.js";
 export type { AuthInfo, JWTClaims, RequestContext, Session } from "./core/session.js";
 export { getClient, getUser } from "./core/workos-client.js";
-/** The original plugin's name for the options type. */
-export type { WorkOSConfig as config } from "./core/config.js";

@@ -45,7 +45,8 @@ export async function extractBearerToken(request: Request): Promise<string> {
   if (scheme.toLowerCase() !== "bearer")
     throw new AuthError("unsupported_scheme", "Authorization scheme is not Bearer");
   if (credentials === "") throw new AuthError("empty_token", "Bearer scheme without a token");
-  if (!B64TOKEN.test(credentials)) throw new AuthError("malformed_header", "Bearer token has characters outside b64token");
+  if (!B64TOKEN.test(credentials))
+    throw new AuthError("malformed_header", "Bearer token has characters outside b64token");
   return credentials;
 }
 

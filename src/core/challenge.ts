@@ -4,7 +4,8 @@
 import type { AuthError } from "./errors.js";
 
 /** Request headers a browser MCP client sends (CORS preflight allow-list). */
-export const MCP_REQUEST_HEADERS = "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
+export const MCP_REQUEST_HEADERS =
+  "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
 /** Response headers a browser MCP client must read. */
 export const MCP_EXPOSED_HEADERS = "WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version";
 
@@ -61,7 +62,10 @@ export function challengeResponse(error: AuthError, params: ChallengeParams, ret
         // RFC 6750 §3.1: a request without credentials gets no error code.
         error: error.wireError,
         error_description: error.wireError === undefined ? undefined : error.description,
-        scope: error.reason === "insufficient_scope" || params.scopes.length > 0 ? params.scopes.join(" ") || undefined : undefined,
+        scope:
+          error.reason === "insufficient_scope" || params.scopes.length > 0
+            ? params.scopes.join(" ") || undefined
+            : undefined,
         resource_metadata: params.resourceMetadata,
       }),
     );
@@ -71,7 +75,8 @@ export function challengeResponse(error: AuthError, params: ChallengeParams, ret
     jsonrpc: "2.0",
     error: {
       code: JSON_RPC_CODES[error.status],
-      message: error.wireError === undefined && error.status === 401 ? "Missing or invalid bearer token" : error.description,
+      message:
+        error.wireError === undefined && error.status === 401 ? "Missing or invalid bearer token" : error.description,
     },
     id: null,
   };

@@ -126,7 +126,8 @@ function parseOrigin(option: string, raw: string, { allowPath = false } = {}): U
 function normaliseEndpoint(raw: unknown): string {
   if (typeof raw !== "string" || !raw.startsWith("/"))
     fail("endpoint", 'Invalid config: endpoint must be a path starting with "/", e.g. "/mcp"');
-  if (/[?#\s]/.test(raw)) fail("endpoint", "Invalid config: endpoint must be a plain path (no query, fragment or spaces)");
+  if (/[?#\s]/.test(raw))
+    fail("endpoint", "Invalid config: endpoint must be a plain path (no query, fragment or spaces)");
   const path = new URL(raw, "http://x").pathname.replace(/\/+$/, "");
   return path === "" ? "/" : path;
 }
@@ -153,7 +154,8 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
 
   const apiKey = optionalString(c, "apiKey");
   const docsURL = optionalString(c, "docsURL");
-  if (docsURL !== undefined && !URL.canParse(docsURL)) fail("docsURL", "Invalid config: docsURL must be an absolute URL");
+  if (docsURL !== undefined && !URL.canParse(docsURL))
+    fail("docsURL", "Invalid config: docsURL must be an absolute URL");
 
   const rawEndpoints = c.endpoint === undefined ? ["/mcp"] : typeof c.endpoint === "string" ? [c.endpoint] : c.endpoint;
   if (!Array.isArray(rawEndpoints) || rawEndpoints.length === 0)
@@ -164,7 +166,8 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
 
   const scopes = c.scopes === undefined ? [] : stringList("scopes", c.scopes);
   for (const s of scopes) {
-    if (!SCOPE_TOKEN.test(s)) fail("scopes", "Invalid config: scopes must be RFC 6749 scope tokens (no spaces or quotes)");
+    if (!SCOPE_TOKEN.test(s))
+      fail("scopes", "Invalid config: scopes must be RFC 6749 scope tokens (no spaces or quotes)");
     // MCP 2026-07-28 "Refresh Tokens": servers must not advertise offline_access.
     if (s === "offline_access") fail("scopes", "Invalid config: scopes must not include offline_access");
   }
@@ -189,14 +192,16 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
   else {
     const list = c.allowedOrigins === undefined ? [] : stringList("allowedOrigins", c.allowedOrigins);
     const origins = list.map((o) => {
-      if (!URL.canParse(o)) fail("allowedOrigins", "Invalid config: allowedOrigins must be origins like https://app.example.com");
+      if (!URL.canParse(o))
+        fail("allowedOrigins", "Invalid config: allowedOrigins must be origins like https://app.example.com");
       return new URL(o).origin;
     });
     allowedOrigins = new Set([base.origin, ...origins]);
   }
 
   const apiURL = optionalString(c, "apiURL");
-  const api = apiURL === undefined ? new URL("https://api.workos.com") : parseOrigin("apiURL", apiURL.replace(/\/+$/, ""));
+  const api =
+    apiURL === undefined ? new URL("https://api.workos.com") : parseOrigin("apiURL", apiURL.replace(/\/+$/, ""));
 
   return Object.freeze({
     apiKey,
@@ -219,8 +224,11 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
     }),
     upstreamTimeout: timeout,
     onError: c.onError as OnErrorHook | undefined,
-    fetch: (c.fetch as typeof fetch | undefined) ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),
-    log: c.log === false ? undefined : ((c.log as ((m: string) => void) | undefined) ?? ((m: string) => console.info(m))),
+    fetch:
+      (c.fetch as typeof fetch | undefined) ??
+      ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),
+    log:
+      c.log === false ? undefined : ((c.log as ((m: string) => void) | undefined) ?? ((m: string) => console.info(m))),
   });
 }
 

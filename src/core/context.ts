@@ -100,7 +100,8 @@ export function findSession(source?: unknown): Session | undefined {
     const s = source as Record<string, unknown>;
     if ("session" in s) candidate = s.session;
     else if ("authInfo" in s) candidate = sessionFromAuthInfo(s.authInfo);
-    else if (s.http && typeof s.http === "object") candidate = sessionFromAuthInfo((s.http as { authInfo?: unknown }).authInfo);
+    else if (s.http && typeof s.http === "object")
+      candidate = sessionFromAuthInfo((s.http as { authInfo?: unknown }).authInfo);
     else if ("extra" in s) candidate = sessionFromAuthInfo(s);
     else if (typeof s.get === "function") {
       const value = (s.get as (key: string) => unknown)("workos");

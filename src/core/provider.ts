@@ -6,11 +6,11 @@
  *              any failure ─▶ one challenge builder ─▶ 400 / 401 / 403 / 503
  */
 import type { WorkOS } from "@workos-inc/node";
+import { extractBearerToken } from "./bearer.js";
 import { challengeResponse, preflightResponse, withCors } from "./challenge.js";
 import { metadataURLFor, type ResolvedConfig, resolveConfig, resourceFor, type WorkOSConfig } from "./config.js";
 import { registerSession, runWithContext } from "./context.js";
 import { AuthError } from "./errors.js";
-import { extractBearerToken } from "./bearer.js";
 import { JwksCache } from "./jwks.js";
 import {
   AS_METADATA_PATH,
@@ -59,7 +59,9 @@ export interface WorkOSProvider {
 /** Path as a router might see it: decoded, `//` collapsed, lowercase. Fails closed on bad escapes. */
 function comparablePath(pathname: string): string | null {
   try {
-    return decodeURIComponent(pathname).replace(/\/{2,}/g, "/").toLowerCase();
+    return decodeURIComponent(pathname)
+      .replace(/\/{2,}/g, "/")
+      .toLowerCase();
   } catch {
     return null;
   }
@@ -97,8 +99,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     return undefined;
   };
 
-  const originAllowed = (origin: string): boolean =>
-    config.allowedOrigins === "*" || config.allowedOrigins.has(origin);
+  const originAllowed = (origin: string): boolean => config.allowedOrigins === "*" || config.allowedOrigins.has(origin);
 
   const report = (error: AuthError, request: Request): void => {
     try {
@@ -145,7 +146,10 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     if (prmEndpoint === undefined && !isAs) return undefined;
     if (request.method === "OPTIONS") return preflightResponse("*", "GET, HEAD, OPTIONS");
     if (request.method !== "GET" && request.method !== "HEAD") {
-      return new Response(null, { status: 405, headers: { allow: "GET, HEAD, OPTIONS", "access-control-allow-origin": "*" } });
+      return new Response(null, {
+        status: 405,
+        headers: { allow: "GET, HEAD, OPTIONS", "access-control-allow-origin": "*" },
+      });
     }
     const doc = prmEndpoint !== undefined ? protectedResourceMetadata(config, prmEndpoint) : await asMetadata.get();
     return metadataResponse(doc, request.method);

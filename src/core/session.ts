@@ -108,7 +108,8 @@ function isStringList(value: unknown): value is string[] {
  * and builds the frozen {@link Session}. Throws `invalid_claim` / `missing_claim`.
  */
 export function claimsToSession(payload: Record<string, unknown>): Session {
-  if (typeof payload.sub !== "string" || payload.sub === "") throw new AuthError("missing_claim", "Token has no sub claim");
+  if (typeof payload.sub !== "string" || payload.sub === "")
+    throw new AuthError("missing_claim", "Token has no sub claim");
   if (typeof payload.exp !== "number") throw new AuthError("missing_claim", "Token has no numeric exp claim");
   if (typeof payload.iat !== "number") throw new AuthError("missing_claim", "Token has no numeric iat claim");
   for (const name of STRING_CLAIMS) {
@@ -120,7 +121,10 @@ export function claimsToSession(payload: Record<string, unknown>): Session {
       throw new AuthError("invalid_claim", `Claim ${name} is not a list of strings`);
   }
   const act = payload.act;
-  if (act !== undefined && (typeof act !== "object" || act === null || typeof (act as { sub?: unknown }).sub !== "string"))
+  if (
+    act !== undefined &&
+    (typeof act !== "object" || act === null || typeof (act as { sub?: unknown }).sub !== "string")
+  )
     throw new AuthError("invalid_claim", "Claim act is not an object with a sub");
 
   const claims = deepFreeze({ ...payload, sid: (payload.sid as string | undefined) ?? "" }) as JWTClaims;

@@ -33,7 +33,8 @@ export interface VerifyOptions {
  */
 export async function verifyAccessToken(token: string, options: VerifyOptions): Promise<Session> {
   // A JWE has five segments, a JWS three: refuse anything else before any crypto.
-  if (token.split(".").length !== 3) throw new AuthError("malformed_token", "Token is not a compact JWS (three segments)");
+  if (token.split(".").length !== 3)
+    throw new AuthError("malformed_token", "Token is not a compact JWS (three segments)");
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, options.jwks.getKey, {
@@ -55,7 +56,8 @@ export async function verifyAccessToken(token: string, options: VerifyOptions): 
 
 function toAuthError(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
-  if (error instanceof errors.JWTExpired) return new AuthError("token_expired", "Token exp is in the past", { cause: error });
+  if (error instanceof errors.JWTExpired)
+    return new AuthError("token_expired", "Token exp is in the past", { cause: error });
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
       case "iss":

@@ -67,7 +67,11 @@ function missingKey(): ClientNotInitializedError {
  * loads the SDK and replays them, returning a Promise. Once loaded, reads and calls go
  * straight to the real instance (synchronous helpers then return their value directly).
  */
-function lazyProxy(load: () => Promise<WorkOS>, loaded: () => WorkOS | undefined, path: readonly PropertyKey[]): unknown {
+function lazyProxy(
+  load: () => Promise<WorkOS>,
+  loaded: () => WorkOS | undefined,
+  path: readonly PropertyKey[],
+): unknown {
   const resolve = (root: WorkOS) => {
     let owner: unknown;
     let value: unknown = root;
@@ -91,7 +95,8 @@ function lazyProxy(load: () => Promise<WorkOS>, loaded: () => WorkOS | undefined
     apply(_target, _this, args) {
       const call = (root: WorkOS) => {
         const { owner, value } = resolve(root);
-        if (typeof value !== "function") throw new TypeError(`WorkOS client: ${path.map(String).join(".")} is not a function`);
+        if (typeof value !== "function")
+          throw new TypeError(`WorkOS client: ${path.map(String).join(".")} is not a function`);
         return (value as (...a: unknown[]) => unknown).apply(owner, args);
       };
       const real = loaded();

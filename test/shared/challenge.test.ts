@@ -1,8 +1,8 @@
 // shared/spec/resource-server.md §3 (RFC 6750 §3, RFC 9728 §5.1) and §5 (Origin).
 import { describe, expect, it } from "vitest";
-import { AuthError, bearerChallenge, quoteAuthParam } from "../../src/index.js";
-import { mintToken } from "../support/tokens.js";
+import { type AuthError, bearerChallenge, quoteAuthParam } from "../../src/index.js";
 import { BASE, mcpRequest, PRM_URL, parseChallenge, RESOURCE, testProvider } from "../support/provider.js";
+import { mintToken } from "../support/tokens.js";
 
 async function refuse(request: Request, overrides = {}) {
   const result = await testProvider(overrides).authenticate(request);
@@ -27,7 +27,9 @@ describe("§3 the challenge", () => {
   });
 
   it("§3 another scheme (Basic) counts as no credentials: 401 without error", async () => {
-    const { response, error } = await refuse(mcpRequest(undefined, { headers: { authorization: "Basic dXNlcjpwYXNz" } }));
+    const { response, error } = await refuse(
+      mcpRequest(undefined, { headers: { authorization: "Basic dXNlcjpwYXNz" } }),
+    );
     expect(response.status).toBe(401);
     expect(error.reason).toBe("unsupported_scheme");
     expect(parseChallenge(response.headers.get("www-authenticate")).error).toBeUndefined();
@@ -105,7 +107,9 @@ describe("§3 the challenge", () => {
 
   it("§3 the lowercase scheme `bearer` is accepted (RFC 7235 §2.1 case-insensitive), with several spaces", async () => {
     const token = await mintToken(RESOURCE);
-    const result = await testProvider().authenticate(mcpRequest(undefined, { headers: { authorization: `bearer    ${token}` } }));
+    const result = await testProvider().authenticate(
+      mcpRequest(undefined, { headers: { authorization: `bearer    ${token}` } }),
+    );
     expect(result.ok).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 // Misconfiguration fails fast at construction, with a message naming the option.
 import { describe, expect, it } from "vitest";
-import { ConfigError, workosProvider, type WorkOSConfig } from "../../src/index.js";
+import { ConfigError, type WorkOSConfig, workosProvider } from "../../src/index.js";
 
 const valid: WorkOSConfig = {
   apiKey: "sk_test_x",
@@ -21,12 +21,15 @@ function errorOf(config: Partial<WorkOSConfig> | Record<string, unknown>): Confi
 }
 
 describe("configuration", () => {
-  it.each(["clientId", "baseURL", "authkitDomain"] as const)("names a missing %s like the original plugin", (option) => {
-    const error = errorOf({ [option]: undefined });
-    expect(error.message).toBe(`[WorkOS] Missing required config: ${option}`);
-    expect(error.option).toBe(option);
-    expect(error.code).toBe("config_invalid");
-  });
+  it.each(["clientId", "baseURL", "authkitDomain"] as const)(
+    "names a missing %s like the original plugin",
+    (option) => {
+      const error = errorOf({ [option]: undefined });
+      expect(error.message).toBe(`[WorkOS] Missing required config: ${option}`);
+      expect(error.option).toBe(option);
+      expect(error.code).toBe("config_invalid");
+    },
+  );
 
   it("apiKey is optional: verification needs none", () => {
     expect(() => workosProvider({ ...valid, apiKey: undefined })).not.toThrow();
@@ -62,9 +65,15 @@ describe("configuration", () => {
   });
 
   it("accepts a bare domain, an https URL, and http only on loopback", () => {
-    expect(workosProvider({ ...valid, authkitDomain: "acme.authkit.app" }).config.issuer).toBe("https://acme.authkit.app");
-    expect(workosProvider({ ...valid, authkitDomain: "https://ACME.authkit.app/" }).config.issuer).toBe("https://acme.authkit.app");
-    expect(workosProvider({ ...valid, authkitDomain: "http://127.0.0.1:9999" }).config.issuer).toBe("http://127.0.0.1:9999");
+    expect(workosProvider({ ...valid, authkitDomain: "acme.authkit.app" }).config.issuer).toBe(
+      "https://acme.authkit.app",
+    );
+    expect(workosProvider({ ...valid, authkitDomain: "https://ACME.authkit.app/" }).config.issuer).toBe(
+      "https://acme.authkit.app",
+    );
+    expect(workosProvider({ ...valid, authkitDomain: "http://127.0.0.1:9999" }).config.issuer).toBe(
+      "http://127.0.0.1:9999",
+    );
     expect(workosProvider({ ...valid, authkitDomain: "http://localhost:9999" }).config.jwksURL).toBe(
       "http://localhost:9999/oauth2/jwks",
     );

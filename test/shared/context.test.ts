@@ -1,9 +1,16 @@
 // The explicit request context, the no-argument getSession() through AsyncLocalStorage,
 // and isolation between concurrent requests.
 import { describe, expect, it } from "vitest";
-import { getClient, getSession, getUser, hasAsyncContext, type RequestContext, SessionNotInitializedError } from "../../src/index.js";
-import { mintToken } from "../support/tokens.js";
+import {
+  getClient,
+  getSession,
+  getUser,
+  hasAsyncContext,
+  type RequestContext,
+  SessionNotInitializedError,
+} from "../../src/index.js";
 import { mcpRequest, RESOURCE, testProvider } from "../support/provider.js";
+import { mintToken } from "../support/tokens.js";
 
 async function contextFor(sub = "user_alice"): Promise<RequestContext> {
   const result = await testProvider().authenticate(mcpRequest(await mintToken(RESOURCE, { claims: { sub } })));
@@ -73,7 +80,7 @@ describe("request context", () => {
     const subs = Array.from({ length: 50 }, (_, i) => `user_${i}`);
     const tokens = await Promise.all(subs.map((sub) => mintToken(RESOURCE, { claims: { sub } })));
     const bodies = await Promise.all(tokens.map(async (t) => (await handle(mcpRequest(t))).json()));
-    bodies.forEach((body, i) => expect(body).toEqual({ explicit: subs[i], implicit: subs[i] }));
+    for (const [i, body] of bodies.entries()) expect(body).toEqual({ explicit: subs[i], implicit: subs[i] });
   });
 
   it("handler(next): unprotected paths reach next with no context; protected ones without a token never reach it", async () => {
@@ -96,7 +103,9 @@ describe("request context", () => {
   });
 
   it("handler(next) passes extra arguments through (Workers' env and ctx)", async () => {
-    const handle = testProvider().handler(async (_req, _ctx, env: { name: string }, n: number) => new Response(`${env.name}:${n}`));
+    const handle = testProvider().handler(
+      async (_req, _ctx, env: { name: string }, n: number) => new Response(`${env.name}:${n}`),
+    );
     const res = await handle(mcpRequest(await mintToken(RESOURCE)), { name: "env" }, 7);
     expect(await res.text()).toBe("env:7");
   });

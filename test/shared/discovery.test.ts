@@ -1,7 +1,7 @@
 // shared/spec/resource-server.md §1 (RFC 9728) and §2 (AS metadata compatibility).
 import { describe, expect, it } from "vitest";
-import { authkit } from "../support/tokens.js";
 import { BASE, RESOURCE, testProvider } from "../support/provider.js";
+import { authkit } from "../support/tokens.js";
 
 const get = (path: string, init: RequestInit = {}) => new Request(`${BASE}${path}`, init);
 
@@ -25,7 +25,8 @@ describe("RFC 9728 Protected Resource Metadata", () => {
 
   it("§1 RFC 9728 §3.1: a lone trailing slash of the path is dropped", async () => {
     const res = await testProvider().metadata(get("/.well-known/oauth-protected-resource/mcp/"));
-    expect((await res?.json()).resource).toBe(RESOURCE);
+    expect(res?.status).toBe(200);
+    expect((await res!.json()).resource).toBe(RESOURCE);
   });
 
   it("§1 one document per endpoint when several are protected", async () => {
@@ -36,7 +37,11 @@ describe("RFC 9728 Protected Resource Metadata", () => {
   });
 
   it("§1 scopes_supported, resource_name and resource_documentation when configured; offline_access never", async () => {
-    const p = testProvider({ scopes: ["mcp:read", "mcp:write"], resourceName: "Acme MCP", docsURL: "https://docs.example.com" });
+    const p = testProvider({
+      scopes: ["mcp:read", "mcp:write"],
+      resourceName: "Acme MCP",
+      docsURL: "https://docs.example.com",
+    });
     const doc = await (await p.metadata(get("/.well-known/oauth-protected-resource/mcp")))?.json();
     expect(doc.scopes_supported).toEqual(["mcp:read", "mcp:write"]);
     expect(doc.resource_name).toBe("Acme MCP");
@@ -55,7 +60,9 @@ describe("RFC 9728 Protected Resource Metadata", () => {
 
   it("§1 CORS: any origin may read it; OPTIONS preflight answers 204 allowing MCP headers", async () => {
     const p = testProvider();
-    const res = await p.metadata(get("/.well-known/oauth-protected-resource/mcp", { headers: { origin: "https://app.example" } }));
+    const res = await p.metadata(
+      get("/.well-known/oauth-protected-resource/mcp", { headers: { origin: "https://app.example" } }),
+    );
     expect(res?.headers.get("access-control-allow-origin")).toBe("*");
     const pre = await p.metadata(
       get("/.well-known/oauth-protected-resource/mcp", {
@@ -104,7 +111,8 @@ describe("§2 Authorization-server metadata proxy", () => {
 
   it("§2 never serves a document whose issuer differs; the static fallback instead", async () => {
     const p = testProvider({
-      fetch: async () => Response.json({ issuer: "https://evil.example", token_endpoint: "https://evil.example/token" }),
+      fetch: async () =>
+        Response.json({ issuer: "https://evil.example", token_endpoint: "https://evil.example/token" }),
     });
     const doc = await (await p.metadata(get("/.well-known/oauth-authorization-server")))?.json();
     expect(doc.issuer).toBe(authkit().issuer);

@@ -29,10 +29,23 @@ describe("example worker", () => {
     const client = await connect(fetchWorker(env()), token, RESOURCE);
     const tools = await client.listTools();
     expect(tools.tools.map((t) => t.name).sort()).toEqual(
-      ["admin-only-tool", "check-permission", "get-my-memberships", "get-user-profile", "greet", "require-organization", "whoami"].sort(),
+      [
+        "admin-only-tool",
+        "check-permission",
+        "get-my-memberships",
+        "get-user-profile",
+        "greet",
+        "require-organization",
+        "whoami",
+      ].sort(),
     );
     const who = JSON.parse(toolText(await client.callTool({ name: "whoami", arguments: {} })));
-    expect(who).toMatchObject({ userId: "user_alice", organizationId: "org_acme", role: "admin", sessionId: "session_alice" });
+    expect(who).toMatchObject({
+      userId: "user_alice",
+      organizationId: "org_acme",
+      role: "admin",
+      sessionId: "session_alice",
+    });
     await client.close();
   });
 
@@ -56,7 +69,9 @@ describe("example worker", () => {
     const org = await client.callTool({ name: "require-organization", arguments: {} });
     expect(org.isError).toBe(true);
     expect(toolText(org)).toContain("This tool requires organization membership");
-    expect(toolText(await client.callTool({ name: "admin-only-tool", arguments: {} }))).toContain("Admin role required");
+    expect(toolText(await client.callTool({ name: "admin-only-tool", arguments: {} }))).toContain(
+      "Admin role required",
+    );
     expect(toolText(await client.callTool({ name: "check-permission", arguments: {} }))).toContain(
       "users:manage permission required",
     );
@@ -68,7 +83,9 @@ describe("example worker", () => {
     const admin = await connect(fetchWorker(env()), await mintToken(RESOURCE), RESOURCE);
     expect(toolText(await admin.callTool({ name: "admin-only-tool", arguments: {} }))).toBe("Admin action completed");
     expect(toolText(await admin.callTool({ name: "check-permission", arguments: {} }))).toBe("Permission granted");
-    expect(toolText(await admin.callTool({ name: "require-organization", arguments: {} }))).toBe("Organization: org_acme");
+    expect(toolText(await admin.callTool({ name: "require-organization", arguments: {} }))).toBe(
+      "Organization: org_acme",
+    );
     await admin.close();
   });
 
@@ -84,7 +101,10 @@ describe("example worker", () => {
     );
     expect(res.status).toBe(401);
     const challenge = parseChallenge(res.headers.get("www-authenticate"));
-    expect(challenge).toEqual({ resource_metadata: `${BASE}/.well-known/oauth-protected-resource/mcp`, scope: "mcp:read" });
+    expect(challenge).toEqual({
+      resource_metadata: `${BASE}/.well-known/oauth-protected-resource/mcp`,
+      scope: "mcp:read",
+    });
   });
 
   it("serves the discovery documents from the env's configuration", async () => {

@@ -1,9 +1,9 @@
 // shared/spec/resource-server.md §4: validating the token (OAuth 2.1 §5.2, RFC 8707, RFC 9068).
 import { base64url, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { authkit, mintToken } from "../support/tokens.js";
-import { mcpRequest, RESOURCE, testProvider } from "../support/provider.js";
 import { FAKE_CLIENT_ID } from "../support/fake-authkit.js";
+import { mcpRequest, RESOURCE, testProvider } from "../support/provider.js";
+import { authkit, mintToken } from "../support/tokens.js";
 
 async function reasonFor(token: string, overrides = {}) {
   const result = await testProvider(overrides).authenticate(mcpRequest(token));
@@ -53,7 +53,13 @@ describe("§4 validating the token", () => {
 
   it("§6 maps every AuthKit claim that is present and keeps the raw claims", async () => {
     const token = await mintToken(RESOURCE, {
-      claims: { roles: ["admin", "billing"], entitlements: ["pro"], feature_flags: ["beta"], act: { sub: "user_support" }, custom: 42 },
+      claims: {
+        roles: ["admin", "billing"],
+        entitlements: ["pro"],
+        feature_flags: ["beta"],
+        act: { sub: "user_support" },
+        custom: 42,
+      },
     });
     const result = await testProvider().authenticate(mcpRequest(token));
     if (!result.ok) throw new Error("refused");
@@ -67,7 +73,9 @@ describe("§4 validating the token", () => {
   });
 
   it("§4 sid is optional: a machine token has sessionId ''", async () => {
-    const result = await testProvider().authenticate(mcpRequest(await mintToken(RESOURCE, { claims: { sid: undefined } })));
+    const result = await testProvider().authenticate(
+      mcpRequest(await mintToken(RESOURCE, { claims: { sid: undefined } })),
+    );
     if (!result.ok) throw new Error("refused");
     expect(result.context.session.sessionId).toBe("");
   });
@@ -143,16 +151,22 @@ describe("§4 validating the token", () => {
   it("§4 iss must equal the AuthKit issuer exactly (trailing slash and case variants refused)", async () => {
     const { issuer } = authkit();
     expect(await reasonFor(await mintToken(RESOURCE, { claims: { iss: `${issuer}/` } }))).toBe("issuer_mismatch");
-    expect(await reasonFor(await mintToken(RESOURCE, { claims: { iss: issuer.toUpperCase() } }))).toBe("issuer_mismatch");
-    expect(await reasonFor(await mintToken(RESOURCE, { claims: { iss: "https://other.authkit.app" } }))).toBe("issuer_mismatch");
+    expect(await reasonFor(await mintToken(RESOURCE, { claims: { iss: issuer.toUpperCase() } }))).toBe(
+      "issuer_mismatch",
+    );
+    expect(await reasonFor(await mintToken(RESOURCE, { claims: { iss: "https://other.authkit.app" } }))).toBe(
+      "issuer_mismatch",
+    );
   });
 
   it("§4 RFC 8707: aud must include this server's canonical resource", async () => {
     expect(await reasonFor(await mintToken("https://other.example.com/mcp"))).toBe("audience_mismatch");
-    expect(await reasonFor(await mintToken(RESOURCE, { claims: { aud: ["https://a.example", "https://b.example"] } }))).toBe(
-      "audience_mismatch",
+    expect(
+      await reasonFor(await mintToken(RESOURCE, { claims: { aud: ["https://a.example", "https://b.example"] } })),
+    ).toBe("audience_mismatch");
+    expect(await reasonFor(await mintToken(RESOURCE, { claims: { aud: ["https://a.example", RESOURCE] } }))).toBe(
+      "accepted",
     );
-    expect(await reasonFor(await mintToken(RESOURCE, { claims: { aud: ["https://a.example", RESOURCE] } }))).toBe("accepted");
     expect(await reasonFor(await mintToken(RESOURCE, { claims: { aud: undefined } }))).toBe("audience_mismatch");
   });
 
@@ -202,7 +216,9 @@ describe("§4 validating the token", () => {
 
   it("§4 claims of the wrong JSON type are refused", async () => {
     expect(await reasonFor(await mintToken(RESOURCE, { claims: { exp: "9999999999" } }))).not.toBe("accepted");
-    expect(await reasonFor(await mintToken(RESOURCE, { claims: { permissions: "users:manage" } }))).toBe("invalid_claim");
+    expect(await reasonFor(await mintToken(RESOURCE, { claims: { permissions: "users:manage" } }))).toBe(
+      "invalid_claim",
+    );
     expect(await reasonFor(await mintToken(RESOURCE, { claims: { org_id: 7 } }))).toBe("invalid_claim");
     expect(await reasonFor(await mintToken(RESOURCE, { claims: { act: "user_x" } }))).toBe("invalid_claim");
   });
@@ -222,7 +238,9 @@ describe("§4 validating the token", () => {
 
   it("§4 validates on every request: one JWKS resolver per provider, fetched once for many tokens", async () => {
     const p = testProvider();
-    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => mintToken(RESOURCE, { claims: { sub: `user_${i}` } })));
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => mintToken(RESOURCE, { claims: { sub: `user_${i}` } })),
+    );
     const results = await Promise.all(tokens.map((t) => p.authenticate(mcpRequest(t))));
     expect(results.every((r) => r.ok)).toBe(true);
     expect(p.jwks.fetchCount).toBe(1);

@@ -17,7 +17,13 @@ export const FAKE_API_KEY = "sk_test_fake_key_0123456789";
 export const FAKE_CLIENT_ID = "client_01FAKECLIENT";
 
 export const USERS: readonly FakeUser[] = [
-  { id: "user_alice", email: "alice@example.com", first_name: "Alice", last_name: "Admin", organizationIds: ["org_acme"] },
+  {
+    id: "user_alice",
+    email: "alice@example.com",
+    first_name: "Alice",
+    last_name: "Admin",
+    organizationIds: ["org_acme"],
+  },
   { id: "user_bob", email: "bob@example.com", first_name: "Bob", last_name: "Member", organizationIds: [] },
 ];
 

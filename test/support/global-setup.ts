@@ -18,7 +18,7 @@ export default async function setup(project: TestProject) {
   const server = createServer(
     serveFetch(async (r) => instance?.handler(r) ?? new Response("starting", { status: 503 })),
   );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(Number(process.env.AUTHKIT_FAKE_PORT ?? 0), "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   instance = createFakeAuthKit(issuer, publicJwk);
   project.provide("authkit", { issuer, privateJwk, kid });

@@ -1,7 +1,11 @@
 /** Drives a fetch handler with the official MCP client, in-process (no sockets). */
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 
-export async function connect(fetchHandler: (request: Request) => Promise<Response>, token: string, url = "https://mcp.example.com/mcp") {
+export async function connect(
+  fetchHandler: (request: Request) => Promise<Response>,
+  token: string,
+  url = "https://mcp.example.com/mcp",
+) {
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     requestInit: { headers: { authorization: `Bearer ${token}` } },
     fetch: (input, init) => fetchHandler(new Request(input, init)),

@@ -20,7 +20,10 @@ export function testProvider(overrides: Partial<WorkOSConfig> = {}): WorkOSProvi
   });
 }
 
-export function mcpRequest(token?: string, init: RequestInit & { path?: string; headers?: Record<string, string> } = {}) {
+export function mcpRequest(
+  token?: string,
+  init: RequestInit & { path?: string; headers?: Record<string, string> } = {},
+) {
   const { path = "/mcp", headers = {}, ...rest } = init;
   return new Request(`${BASE}${path}`, {
     method: "POST",
@@ -40,6 +43,7 @@ export function parseChallenge(header: string | null): Record<string, string> {
   if (header === null) throw new Error("no WWW-Authenticate header");
   if (!header.startsWith("Bearer")) throw new Error(`not a Bearer challenge: ${header}`);
   const out: Record<string, string> = {};
-  for (const m of header.slice(6).matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)) out[m[1] as string] = (m[2] as string).replace(/\\(.)/g, "$1");
+  for (const m of header.slice(6).matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g))
+    out[m[1] as string] = (m[2] as string).replace(/\\(.)/g, "$1");
   return out;
 }

@@ -11,7 +11,9 @@ export function serveFetch(handler: (request: Request) => Promise<Response>) {
       else if (value !== undefined) headers.set(key, value);
     }
     const body = chunks.length > 0 && req.method !== "GET" && req.method !== "HEAD" ? Buffer.concat(chunks) : undefined;
-    const response = await handler(new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body }));
+    const response = await handler(
+      new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body }),
+    );
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
   };
