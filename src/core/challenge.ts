@@ -20,6 +20,11 @@ export interface ChallengeParams {
 /**
  * RFC 7235 quoted-string: escape `"` and `\`; a control character cannot be carried, so
  * it is refused (it would let a value split or forge the header).
+ *
+ * @example
+ * ```ts
+ * quoteAuthParam('say "hi"'); // '"say \\"hi\\""'
+ * ```
  */
 export function quoteAuthParam(value: string): string {
   if (/[\x00-\x1f\x7f]/.test(value)) throw new TypeError("auth-param value contains a control character");

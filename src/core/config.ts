@@ -3,7 +3,14 @@
  */
 import { type AuthError, ConfigError } from "./errors.js";
 
-/** Called for every refused request, with the internal reason. Never receives the token. */
+/**
+ * Called for every refused request, with the internal reason. Never receives the token.
+ *
+ * @example
+ * ```ts
+ * const onError: OnErrorHook = (error, { method, path }) => console.warn(method, path, error.reason);
+ * ```
+ */
 export type OnErrorHook = (error: AuthError, request: { readonly method: string; readonly path: string }) => void;
 
 /**

@@ -67,7 +67,14 @@ export function useAsyncLocalStorage(ctor: AsyncStorageConstructor): void {
   storage = new ctor<RequestContext>();
 }
 
-/** Whether no-argument `getSession()` can work on this runtime. */
+/**
+ * Whether no-argument `getSession()` can work on this runtime.
+ *
+ * @example
+ * ```ts
+ * const session = hasAsyncContext() ? getSession() : getSession(extra);
+ * ```
+ */
 export function hasAsyncContext(): boolean {
   return getStorage() !== null;
 }

@@ -37,7 +37,14 @@ export type AuthFailureReason =
 /** RFC 6750 §3.1 error codes: the only values that ever appear on the wire. */
 export type WireError = "invalid_request" | "invalid_token" | "insufficient_scope";
 
-/** Base class of every error thrown by authkit-mcp. `code` is stable across versions. */
+/**
+ * Base class of every error thrown by authkit-mcp. `code` is stable across versions.
+ *
+ * @example
+ * ```ts
+ * try { getSession(); } catch (e) { if (e instanceof WorkOSMcpError) console.warn(e.code); }
+ * ```
+ */
 export class WorkOSMcpError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {

@@ -24,19 +24,42 @@ import { createRequestContext, type RequestContext } from "./session.js";
 import { verifyAccessToken } from "./verify.js";
 import { bindClient, createClientHandle } from "./workos-client.js";
 
-/** The outcome of {@link WorkOSProvider.authenticate}. */
+/**
+ * The outcome of {@link WorkOSProvider.authenticate}.
+ *
+ * @example
+ * ```ts
+ * const result = await auth.authenticate(request);
+ * if (!result.ok) return result.response; // 400 / 401 / 403 / 503, ready to send
+ * ```
+ */
 export type AuthResult =
   | { readonly ok: true; readonly context: RequestContext }
   | { readonly ok: false; readonly response: Response; readonly error: AuthError };
 
-/** A fetch-style handler that runs after authentication. `context` is `undefined` off the protected paths. */
+/**
+ * A fetch-style handler that runs after authentication. `context` is `undefined` off the protected paths.
+ *
+ * @example
+ * ```ts
+ * const next: NextHandler<[]> = (request, context) => mcp.fetch(request, { authInfo: context?.authInfo });
+ * ```
+ */
 export type NextHandler<Rest extends unknown[]> = (
   request: Request,
   context: RequestContext | undefined,
   ...rest: Rest
 ) => Response | Promise<Response>;
 
-/** What `workosProvider()` returns. */
+/**
+ * What `workosProvider()` returns.
+ *
+ * @example
+ * ```ts
+ * const auth: WorkOSProvider = workosProvider(config);
+ * console.log(auth.resources); // ["https://mcp.example.com/mcp"]
+ * ```
+ */
 export interface WorkOSProvider {
   /** The validated configuration. */
   readonly config: ResolvedConfig;

@@ -68,6 +68,11 @@ export interface Session {
 /**
  * The MCP SDK's `AuthInfo` (structurally): what `@modelcontextprotocol/server` passes to
  * tools as `extra.authInfo` / `ctx.http.authInfo`. `extra.session` holds the {@link Session}.
+ *
+ * @example
+ * ```ts
+ * mcp.fetch(request, { authInfo: context.authInfo }); // tools then see ctx.http.authInfo
+ * ```
  */
 export interface AuthInfo {
   token: string;

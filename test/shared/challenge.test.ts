@@ -137,7 +137,13 @@ describe("§3 the challenge", () => {
   });
 
   it("§4 JWKS unreachable with no cached key: 503 with Retry-After, not 401", async () => {
-    const p = testProvider({ authkitDomain: "http://127.0.0.1:9", upstreamTimeout: 2000 });
+    // A fetch that fails the way an unreachable host does (workerd logs real refused
+    // connections as uncaught, so the network failure is simulated at the fetch boundary).
+    const p = testProvider({
+      fetch: async () => {
+        throw new TypeError("fetch failed: connect ECONNREFUSED");
+      },
+    });
     const token = await mintToken(RESOURCE);
     const result = await p.authenticate(mcpRequest(token));
     expect(result.ok).toBe(false);

@@ -19,7 +19,11 @@ describe("wrangler.toml worker", () => {
   });
 
   it("serves whoami to a signed-in user through the official MCP client", async () => {
-    const client = await connect(worker, await mintToken(`${BASE}/mcp`, { claims: { sub: "user_alice" } }), `${BASE}/mcp`);
+    const client = await connect(
+      worker,
+      await mintToken(`${BASE}/mcp`, { claims: { sub: "user_alice" } }),
+      `${BASE}/mcp`,
+    );
     expect(JSON.parse(toolText(await client.callTool({ name: "whoami", arguments: {} }))).userId).toBe("user_alice");
     const profile = JSON.parse(toolText(await client.callTool({ name: "get-user-profile", arguments: {} })));
     expect(profile.email).toBe("alice@example.com");
