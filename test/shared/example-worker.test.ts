@@ -2,9 +2,9 @@
 // MCP client: initialize, then the original plugin's tools, with tokens from the fake AuthKit.
 import { describe, expect, it } from "vitest";
 import worker, { type Env } from "../../examples/worker/index.js";
-import { FAKE_API_KEY, FAKE_CLIENT_ID } from "../support/fake-authkit.js";
 import { connect, toolText } from "../support/mcp-client.js";
 import { parseChallenge } from "../support/provider.js";
+import { TEST_API_KEY, TEST_CLIENT_ID } from "../support/seed.js";
 import { authkit, mintToken } from "../support/tokens.js";
 
 const BASE = "https://example-worker.test";
@@ -12,8 +12,8 @@ const RESOURCE = `${BASE}/mcp`;
 
 function env(overrides: Partial<Env> = {}): Env {
   return {
-    WORKOS_API_KEY: FAKE_API_KEY,
-    WORKOS_CLIENT_ID: FAKE_CLIENT_ID,
+    WORKOS_API_KEY: TEST_API_KEY,
+    WORKOS_CLIENT_ID: TEST_CLIENT_ID,
     WORKOS_AUTHKIT_DOMAIN: authkit().issuer,
     BASE_URL: BASE,
     WORKOS_API_URL: authkit().issuer,
@@ -122,7 +122,7 @@ describe("example worker", () => {
     expect(res.status).toBe(500);
     const text = await res.text();
     expect(text).toContain("WORKOS_AUTHKIT_DOMAIN");
-    expect(text).not.toContain(FAKE_API_KEY);
+    expect(text).not.toContain(TEST_API_KEY);
   });
 
   it("concurrency: many users at once through the real MCP server each see only themselves", async () => {

@@ -1,8 +1,8 @@
 // shared/spec/resource-server.md §4: validating the token (OAuth 2.1 §5.2, RFC 8707, RFC 9068).
 import { base64url, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FAKE_CLIENT_ID } from "../support/fake-authkit.js";
 import { mcpRequest, RESOURCE, testProvider } from "../support/provider.js";
+import { TEST_CLIENT_ID } from "../support/seed.js";
 import { authkit, mintToken } from "../support/tokens.js";
 
 async function reasonFor(token: string, overrides = {}) {
@@ -178,7 +178,7 @@ describe("§4 validating the token", () => {
   });
 
   it("§4 the client-id audience is refused unless explicitly opted in", async () => {
-    const token = await mintToken(RESOURCE, { claims: { aud: FAKE_CLIENT_ID } });
+    const token = await mintToken(RESOURCE, { claims: { aud: TEST_CLIENT_ID } });
     expect(await reasonFor(token)).toBe("audience_mismatch");
     expect(await reasonFor(token, { acceptClientIdAudience: true })).toBe("accepted");
   });

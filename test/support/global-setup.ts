@@ -1,14 +1,15 @@
 /**
- * Vitest global setup (runs in Node, once per project): a fresh RSA key pair, the fake
- * AuthKit on the loopback port chosen in vitest.config.ts, and what the tests need to mint
- * tokens, via `provide`. Both projects share one server (a process-wide singleton).
+ * Vitest global setup (runs in Node, once per project): a fresh RSA key pair, the local
+ * AuthKit (src/dev) on the loopback port chosen in vitest.config.ts, and what the tests need
+ * to mint tokens themselves, via `provide`. Both projects share one server.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
 import type { TestProject } from "vitest/node";
-import { createFakeAuthKit } from "./fake-authkit.js";
-import { serveFetch } from "./serve.js";
+import { nodeListener } from "../../src/adapters/node-http.js";
+import { createLocalAuthKit } from "../../src/dev/index.js";
+import { TEST_API_KEY, TEST_SEED } from "./seed.js";
 
 interface Shared {
   server: Server;
@@ -18,21 +19,21 @@ interface Shared {
 const g = globalThis as { __authkitFake?: Promise<Shared> };
 
 async function start(): Promise<Shared> {
-  const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const kid = "test-key-1";
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: "RS256" };
-  let instance: ReturnType<typeof createFakeAuthKit> | undefined;
-  const server = createServer(
-    serveFetch(async (r) => instance?.handler(r) ?? new Response("starting", { status: 503 })),
+  let handler: ((r: Request) => Promise<Response>) | undefined;
+  let origin = "http://127.0.0.1";
+  const server = createServer((req, res) =>
+    nodeListener((r) => handler?.(r) ?? new Response("starting", { status: 503 }), origin)(req, res),
   );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(Number(process.env.AUTHKIT_FAKE_PORT ?? 0), "127.0.0.1", resolve);
   });
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  instance = createFakeAuthKit(issuer, publicJwk);
-  return { server, value: { issuer, privateJwk, kid }, users: 0 };
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  handler = createLocalAuthKit({ issuer: origin, signingKey: privateJwk, apiKey: TEST_API_KEY, seed: TEST_SEED }).fetch;
+  return { server, value: { issuer: origin, privateJwk, kid }, users: 0 };
 }
 
 export default async function setup(project: TestProject) {

@@ -1,6 +1,6 @@
 /** Shared fixtures: a provider pointed at the fake AuthKit, and request helpers. */
 import { type WorkOSConfig, type WorkOSProvider, workosProvider } from "../../src/index.js";
-import { FAKE_API_KEY, FAKE_CLIENT_ID } from "./fake-authkit.js";
+import { TEST_API_KEY, TEST_CLIENT_ID } from "./seed.js";
 import { authkit } from "./tokens.js";
 
 export const BASE = "https://mcp.example.com";
@@ -10,8 +10,8 @@ export const PRM_URL = `${BASE}/.well-known/oauth-protected-resource/mcp`;
 export function testProvider(overrides: Partial<WorkOSConfig> = {}): WorkOSProvider {
   const { issuer } = authkit();
   return workosProvider({
-    apiKey: FAKE_API_KEY,
-    clientId: FAKE_CLIENT_ID,
+    apiKey: TEST_API_KEY,
+    clientId: TEST_CLIENT_ID,
     baseURL: BASE,
     authkitDomain: issuer,
     apiURL: issuer,

@@ -1,0 +1,144 @@
+/**
+ * A local stand-in for a WorkOS AuthKit environment and the WorkOS API, as one fetch handler
+ * (Workers and Node alike). For development and tests only: it signs in seeded users without
+ * a password.
+ */
+import type { JWK } from "jose";
+import { isLoopbackHost } from "../core/config.js";
+import { ConfigError } from "../core/errors.js";
+import { authorize, selectAccount } from "./authorize.js";
+import { lazySigningKey } from "./keys.js";
+import { OAuthStore } from "./oauth-store.js";
+import { register } from "./register.js";
+import { oauthJson } from "./responses.js";
+import { DEFAULT_SEED, parseSeed, type Seed } from "./seed.js";
+import { token } from "./token.js";
+import { type MintOptions, signAccessToken } from "./tokens.js";
+import { workosApi } from "./workos-api.js";
+
+/** Options of {@link createLocalAuthKit}. */
+export interface LocalAuthKitOptions {
+  /** Its origin, e.g. `http://127.0.0.1:8788`: the tokens' `iss`. Must be a loopback origin. */
+  readonly issuer: string;
+  /** Users, organizations, memberships, roles. Default {@link DEFAULT_SEED}. */
+  readonly seed?: Seed | undefined;
+  /** The API key its WorkOS API accepts. Default `sk_test_local_authkit`. */
+  readonly apiKey?: string | undefined;
+  /** A private RS256 JWK to sign with. Default: a key generated on first use. */
+  readonly signingKey?: JWK | undefined;
+  /** Access-token lifetime in seconds. Default 3600. */
+  readonly accessTokenTtl?: number | undefined;
+  /** Authorization-code lifetime in seconds. Default 60. */
+  readonly codeTtl?: number | undefined;
+}
+
+/** What {@link createLocalAuthKit} returns. */
+export interface LocalAuthKit {
+  /** The fetch handler: serve it on the issuer's origin. */
+  readonly fetch: (request: Request) => Promise<Response>;
+  readonly issuer: string;
+  readonly apiKey: string;
+  readonly seed: Seed;
+  /** Signs an access token as this AuthKit would, for your own tests. */
+  mintToken(options?: MintOptions): Promise<string>;
+  /** The public key set served at `/oauth2/jwks`. */
+  jwks(): Promise<{ keys: JWK[] }>;
+  /** Provider options pointing at this instance (`authkitDomain`, `apiURL`, `apiKey`). */
+  providerOptions(): { authkitDomain: string; apiURL: string; apiKey: string };
+}
+
+export const DEFAULT_LOCAL_API_KEY = "sk_test_local_authkit";
+
+/**
+ * Creates a local AuthKit. Refuses a non-loopback issuer, and answers only requests addressed
+ * to a loopback host. Its tokens carry `iss = http://127.0.0.1:<port>` (or `localhost`), so a
+ * provider configured for a real AuthKit domain can never accept them.
+ *
+ * NOT a security boundary: anyone who can reach it can sign in as any seeded user.
+ *
+ * @example
+ * ```ts
+ * const authkit = createLocalAuthKit({ issuer: "http://127.0.0.1:8788" });
+ * const token = await authkit.mintToken({ user: "alice@example.com", audience: "http://127.0.0.1:8787/mcp" });
+ * ```
+ */
+export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
+  if (!options || typeof options.issuer !== "string" || !URL.canParse(options.issuer))
+    throw new ConfigError("issuer", "Missing required config: issuer (e.g. http://127.0.0.1:8788)");
+  const url = new URL(options.issuer);
+  if (!isLoopbackHost(url.hostname) || url.pathname !== "/" || url.search)
+    throw new ConfigError(
+      "issuer",
+      "Invalid config: issuer must be a loopback origin (localhost, 127.0.0.1, [::1]); the local AuthKit refuses anything else",
+    );
+  const issuer = url.origin;
+  const seed = options.seed === undefined ? DEFAULT_SEED : parseSeed(options.seed);
+  const apiKey = options.apiKey ?? DEFAULT_LOCAL_API_KEY;
+  const key = lazySigningKey(options.signingKey);
+  const store = new OAuthStore();
+  const accessTokenTtl = options.accessTokenTtl ?? 3600;
+  const codeTtl = (options.codeTtl ?? 60) * 1000;
+  const authorizeCtx = { issuer, seed, store, codeTtl };
+  const tokenCtx = { issuer, seed, store, key, accessTokenTtl };
+
+  const metadata = {
+    issuer,
+    authorization_endpoint: `${issuer}/oauth2/authorize`,
+    token_endpoint: `${issuer}/oauth2/token`,
+    registration_endpoint: `${issuer}/oauth2/register`,
+    jwks_uri: `${issuer}/oauth2/jwks`,
+    response_types_supported: ["code"],
+    response_modes_supported: ["query"],
+    grant_types_supported: ["authorization_code", "refresh_token"],
+    code_challenge_methods_supported: ["S256"],
+    token_endpoint_auth_methods_supported: ["none", "client_secret_post", "client_secret_basic"],
+    scopes_supported: ["openid", "profile", "email", "offline_access"],
+    client_id_metadata_document_supported: true,
+    authorization_response_iss_parameter_supported: true,
+  };
+  const jwks = async () => ({ keys: [(await key()).publicJwk] });
+
+  const fetch = async (request: Request): Promise<Response> => {
+    const reqUrl = new URL(request.url);
+    if (!isLoopbackHost(reqUrl.hostname))
+      return new Response("The local AuthKit answers loopback requests only\n", { status: 403 });
+    if (request.method === "OPTIONS") {
+      return new Response(null, {
+        status: 204,
+        headers: {
+          "access-control-allow-origin": "*",
+          "access-control-allow-methods": "GET, POST, OPTIONS",
+          "access-control-allow-headers": "Authorization, Content-Type, MCP-Protocol-Version",
+        },
+      });
+    }
+    switch (reqUrl.pathname) {
+      case "/.well-known/oauth-authorization-server":
+      case "/.well-known/openid-configuration":
+        return oauthJson(metadata);
+      case "/oauth2/jwks":
+        return oauthJson(await jwks());
+      case "/oauth2/register":
+        return register(request, store);
+      case "/oauth2/authorize":
+        return authorize(request, authorizeCtx);
+      case "/oauth2/authorize/select":
+        return selectAccount(request, authorizeCtx);
+      case "/oauth2/token":
+        return token(request, tokenCtx);
+      case "/":
+        return oauthJson({ name: "authkit-mcp local AuthKit", issuer, users: seed.users.map((u) => u.email) });
+    }
+    return workosApi(request, seed, apiKey) ?? oauthJson({ error: "not_found" }, 404);
+  };
+
+  return Object.freeze({
+    fetch,
+    issuer,
+    apiKey,
+    seed,
+    jwks,
+    mintToken: async (mint: MintOptions = {}) => signAccessToken(await key(), issuer, seed, mint),
+    providerOptions: () => ({ authkitDomain: issuer, apiURL: issuer, apiKey }),
+  });
+}

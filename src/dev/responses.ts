@@ -1,0 +1,43 @@
+/** Small response helpers shared by the local AuthKit's endpoints. */
+import { isLoopbackHost } from "../core/config.js";
+
+/**
+ * A JSON response with `Cache-Control: no-store` (RFC 6749 §5.1) and open CORS (browser clients).
+ *
+ * @example
+ * ```ts
+ * return oauthJson({ error: "invalid_grant" }, 400);
+ * ```
+ */
+export function oauthJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+      pragma: "no-cache",
+      "access-control-allow-origin": "*",
+      ...headers,
+    },
+  });
+}
+
+/** RFC 6749 §5.2 error response. `invalid_client` is 401. */
+export function oauthError(error: string, description: string): Response {
+  return oauthJson({ error, error_description: description }, error === "invalid_client" ? 401 : 400);
+}
+
+/** True for https URIs, http on loopback, and private-use schemes (`com.example.app:/cb`, RFC 8252 §7.1). */
+export function isAllowedRedirectUri(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  if (url.hash) return false;
+  if (url.protocol === "https:") return true;
+  if (url.protocol === "http:") return isLoopbackHost(url.hostname);
+  return /^[a-z][a-z0-9+-]*\.[a-z0-9.+-]+:$/i.test(url.protocol);
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

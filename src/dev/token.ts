@@ -1,0 +1,126 @@
+/**
+ * `POST /oauth2/token`: `authorization_code` (PKCE S256 checked, code single-use, bound to its
+ * client, redirect URI and resource) and `refresh_token` (rotated, scope may only narrow).
+ * Errors per RFC 6749 §5.2, `Cache-Control: no-store`.
+ */
+import { base64url } from "jose";
+import type { SigningKey } from "./keys.js";
+import type { Grant, OAuthStore, RegisteredClient } from "./oauth-store.js";
+import { oauthError, oauthJson } from "./responses.js";
+import type { Seed } from "./seed.js";
+import { signAccessToken } from "./tokens.js";
+
+export interface TokenContext {
+  readonly issuer: string;
+  readonly seed: Seed;
+  readonly store: OAuthStore;
+  readonly key: () => Promise<SigningKey>;
+  /** Access-token lifetime, seconds. */
+  readonly accessTokenTtl: number;
+}
+
+async function s256(verifier: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
+  return base64url.encode(new Uint8Array(digest));
+}
+
+/** RFC 6749 §2.3: client_secret_basic, client_secret_post, or a public client's client_id. */
+function authenticateClient(
+  request: Request,
+  form: URLSearchParams,
+  store: OAuthStore,
+): { clientId: string; client?: RegisteredClient } | Response {
+  let clientId = form.get("client_id");
+  let secret = form.get("client_secret");
+  const basic = request.headers.get("authorization");
+  if (basic?.toLowerCase().startsWith("basic ")) {
+    try {
+      const [id = "", pass = ""] = atob(basic.slice(6).trim()).split(":");
+      clientId = decodeURIComponent(id);
+      secret = decodeURIComponent(pass);
+    } catch {
+      return oauthError("invalid_client", "Malformed Basic credentials");
+    }
+  }
+  if (!clientId) return oauthError("invalid_client", "client_id is required");
+  const client = store.client(clientId);
+  if (!client) {
+    if (/^https?:\/\//i.test(clientId)) return { clientId }; // metadata-document client (public)
+    return oauthError("invalid_client", "Unknown client");
+  }
+  if (client.clientSecret !== undefined && client.clientSecret !== secret)
+    return oauthError("invalid_client", "Client authentication failed");
+  return { clientId, client };
+}
+
+async function issue(ctx: TokenContext, grant: Grant): Promise<Response> {
+  const access = await signAccessToken(await ctx.key(), ctx.issuer, ctx.seed, {
+    user: grant.userId,
+    organizationId: grant.organizationId ?? null,
+    scopes: grant.scope.split(" ").filter(Boolean),
+    audience: grant.resource ?? grant.clientId,
+    clientId: grant.clientId,
+    sessionId: grant.sessionId,
+    expiresIn: ctx.accessTokenTtl,
+  });
+  return oauthJson({
+    access_token: access,
+    token_type: "Bearer",
+    expires_in: ctx.accessTokenTtl,
+    refresh_token: ctx.store.issueRefreshToken(grant),
+    scope: grant.scope,
+  });
+}
+
+/**
+ * Handles a token request.
+ *
+ * @example
+ * ```ts
+ * const res = await token(request, ctx); // 200 { access_token, refresh_token, ... } or 400 { error }
+ * ```
+ */
+export async function token(request: Request, ctx: TokenContext): Promise<Response> {
+  if (request.method !== "POST") return oauthJson({ error: "invalid_request", error_description: "Use POST" }, 405);
+  if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get("content-type") ?? ""))
+    return oauthError("invalid_request", "Content-Type must be application/x-www-form-urlencoded");
+  const form = new URLSearchParams(await request.text());
+  const caller = authenticateClient(request, form, ctx.store);
+  if (caller instanceof Response) return caller;
+  const resource = form.get("resource");
+  const grantType = form.get("grant_type");
+
+  if (grantType === "authorization_code") {
+    const codeValue = form.get("code");
+    const verifier = form.get("code_verifier");
+    if (!codeValue || !verifier) return oauthError("invalid_request", "code and code_verifier are required");
+    const code = ctx.store.takeCode(codeValue);
+    if (!code || code.clientId !== caller.clientId)
+      return oauthError("invalid_grant", "Invalid, expired or used authorization code");
+    if (form.get("redirect_uri") !== null && form.get("redirect_uri") !== code.redirectUri)
+      return oauthError("invalid_grant", "redirect_uri does not match the authorization request");
+    if ((await s256(verifier)) !== code.codeChallenge) return oauthError("invalid_grant", "PKCE verification failed");
+    if (resource !== null && resource !== code.resource)
+      return oauthError("invalid_target", "resource does not match the authorization request");
+    return issue(ctx, code);
+  }
+  if (grantType === "refresh_token") {
+    const value = form.get("refresh_token");
+    if (!value) return oauthError("invalid_request", "refresh_token is required");
+    const grant = ctx.store.takeRefreshToken(value);
+    if (!grant || grant.clientId !== caller.clientId)
+      return oauthError("invalid_grant", "Invalid or used refresh token");
+    if (resource !== null && resource !== grant.resource)
+      return oauthError("invalid_target", "resource does not match the grant");
+    const requested = form.get("scope");
+    let scope = grant.scope;
+    if (requested !== null) {
+      const granted = new Set(grant.scope.split(" "));
+      const asked = requested.split(" ").filter(Boolean);
+      if (!asked.every((s) => granted.has(s))) return oauthError("invalid_scope", "scope exceeds the original grant");
+      scope = asked.join(" ");
+    }
+    return issue(ctx, { ...grant, scope });
+  }
+  return oauthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
+}
