@@ -9,7 +9,10 @@ import { type WorkOSEnv, withWorkOS } from "../../src/adapters/cloudflare.js";
 import { createExampleServer } from "../tools.js";
 
 export interface Env extends WorkOSEnv {
+  /** Scopes to advertise and require, space-separated. */
   readonly MCP_SCOPES?: string;
+  /** Browser origins allowed besides BASE_URL's (e.g. the MCP Inspector), space-separated. */
+  readonly MCP_ALLOWED_ORIGINS?: string;
 }
 
 const mcp = createMcpHandler(() => createExampleServer());
@@ -25,5 +28,6 @@ export default withWorkOS<Env>(
   },
   (env) => ({
     ...(env.MCP_SCOPES && { scopes: env.MCP_SCOPES.split(" ").filter(Boolean) }),
+    ...(env.MCP_ALLOWED_ORIGINS && { allowedOrigins: env.MCP_ALLOWED_ORIGINS.split(" ").filter(Boolean) }),
   }),
 );
