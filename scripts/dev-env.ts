@@ -51,7 +51,8 @@ export async function devEnv(): Promise<DevEnv> {
   const port = await choosePort(e.PORT, 8787);
   const baseURL = e.BASE_URL || `http://${HOST}:${port}`;
   const mcpUrl = `${baseURL}/mcp`;
-  if (e.WORKOS_AUTHKIT_DOMAIN) {
+  // AUTHKIT_LOCAL=1 forces the local AuthKit even when .env names a real one.
+  if (e.WORKOS_AUTHKIT_DOMAIN && e.AUTHKIT_LOCAL !== "1") {
     const vars: Record<string, string> = {
       WORKOS_AUTHKIT_DOMAIN: e.WORKOS_AUTHKIT_DOMAIN,
       WORKOS_CLIENT_ID: e.WORKOS_CLIENT_ID ?? "",

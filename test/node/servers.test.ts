@@ -31,7 +31,13 @@ function startServer(script: "start" | "start:node", port: number, authkitPort: 
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && !k.startsWith("WORKOS_") && k !== "BASE_URL") env[k] = v;
   return spawn("npm", ["run", "--silent", script], {
-    env: { ...env, PORT: String(port), AUTHKIT_PORT: String(authkitPort), WRANGLER_SEND_METRICS: "false" },
+    env: {
+      ...env,
+      PORT: String(port),
+      AUTHKIT_PORT: String(authkitPort),
+      AUTHKIT_LOCAL: "1",
+      WRANGLER_SEND_METRICS: "false",
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
