@@ -46,7 +46,7 @@ function startServer(script: "start" | "start:node", port: number, authkitPort: 
 describe.each([
   ["start:node", "Node.js"],
   ["start", "wrangler (workerd)"],
-] as const)("npm run %s (%s)", (script) => {
+] as const)("npm run %s (%s)", (script, _runtime) => {
   let child: ChildProcess;
   let output = "";
   let mcpUrl = "";
