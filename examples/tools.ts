@@ -5,7 +5,15 @@
  */
 import { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { getClient, getSession, getUser } from "../src/index.js";
+import {
+  getClient,
+  getSession,
+  getUser,
+  requireOrganization,
+  requirePermission,
+  requireRole,
+  requireScope,
+} from "../src/index.js";
 
 type ToolResult = { content: { type: "text"; text: string }[]; isError?: boolean };
 const text = (value: unknown): ToolResult => ({
@@ -68,21 +76,35 @@ export function createExampleServer(): McpServer {
     },
   );
 
+  // The original plugin's hand-written checks, as guards: same messages, typed narrowing.
   server.registerTool("require-organization", { description: "Requires organization membership" }, (ctx) => {
-    const session = getSession(ctx);
-    if (!session.organizationId) throw new Error("This tool requires organization membership");
-    return text(`Organization: ${session.organizationId}`);
+    const { organizationId } = requireOrganization(ctx);
+    return text(`Organization: ${organizationId}`);
   });
 
   server.registerTool("admin-only-tool", { description: "Requires the admin role" }, (ctx) => {
-    if (getSession(ctx).role !== "admin") throw new Error("Admin role required");
+    requireRole("admin", ctx);
     return text("Admin action completed");
   });
 
   server.registerTool("check-permission", { description: "Requires the users:manage permission" }, (ctx) => {
-    if (!getSession(ctx).permissions?.includes("users:manage")) throw new Error("users:manage permission required");
+    requirePermission("users:manage", ctx);
     return text("Permission granted");
   });
+
+  // Needs the mcp:write scope: the provider's `tools` policy answers 403 insufficient_scope
+  // before this runs (step-up); the guard here is defence in depth.
+  server.registerTool(
+    "write-note",
+    {
+      description: "Saves a note (requires the mcp:write scope)",
+      inputSchema: z.object({ note: z.string().max(1000) }),
+    },
+    ({ note }, ctx) => {
+      const { userId } = requireScope("mcp:write", ctx);
+      return text(`Saved a note of ${note.length} characters for ${userId}`);
+    },
+  );
 
   return server;
 }

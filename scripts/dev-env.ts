@@ -60,6 +60,7 @@ export async function devEnv(): Promise<DevEnv> {
       BASE_URL: baseURL,
       ...(e.MCP_SCOPES && { MCP_SCOPES: e.MCP_SCOPES }),
       ...(e.MCP_ALLOWED_ORIGINS && { MCP_ALLOWED_ORIGINS: e.MCP_ALLOWED_ORIGINS }),
+      ...(e.MCP_REQUIRED_SCOPES && { MCP_REQUIRED_SCOPES: e.MCP_REQUIRED_SCOPES }),
     };
     return {
       vars,
@@ -87,6 +88,7 @@ export async function devEnv(): Promise<DevEnv> {
     WORKOS_CLIENT_ID: "client_local_dev",
     BASE_URL: baseURL,
     MCP_ALLOWED_ORIGINS: e.MCP_ALLOWED_ORIGINS ?? INSPECTOR_ORIGINS,
+    MCP_REQUIRED_SCOPES: e.MCP_REQUIRED_SCOPES ?? "mcp:read",
     ...(e.MCP_SCOPES && { MCP_SCOPES: e.MCP_SCOPES }),
   };
   const users = authkit.seed.users.map((u) => {

@@ -27,8 +27,24 @@ export {
   type WireError,
   WorkOSMcpError,
 } from "./core/errors.js";
+export {
+  expandScopes,
+  type ForbiddenCode,
+  ForbiddenError,
+  hasScope,
+  InsufficientScopeError,
+  type OrganizationSession,
+  type PermissionSession,
+  type RoleSession,
+  requireOrganization,
+  requirePermission,
+  requireRole,
+  requireScope,
+  type ScopeHierarchy,
+} from "./core/guards.js";
 export { JwksCache, type JwksOptions } from "./core/jwks.js";
 export { type ProtectedResourceMetadata, protectedResourceMetadata } from "./core/metadata.js";
+export { checkPolicy, type Policy, withPolicy } from "./core/policy.js";
 export { type AuthResult, type NextHandler, type WorkOSProvider, workosProvider } from "./core/provider.js";
 export type { AuthInfo, JWTClaims, RequestContext, Session } from "./core/session.js";
 export { getClient, getUser } from "./core/workos-client.js";

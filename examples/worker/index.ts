@@ -13,6 +13,8 @@ export interface Env extends WorkOSEnv {
   readonly MCP_SCOPES?: string;
   /** Browser origins allowed besides BASE_URL's (e.g. the MCP Inspector), space-separated. */
   readonly MCP_ALLOWED_ORIGINS?: string;
+  /** Scopes every request needs, space-separated (npm start sets "mcp:read" with the local AuthKit). */
+  readonly MCP_REQUIRED_SCOPES?: string;
 }
 
 const mcp = createMcpHandler(() => createExampleServer());
@@ -29,5 +31,9 @@ export default withWorkOS<Env>(
   (env) => ({
     ...(env.MCP_SCOPES && { scopes: env.MCP_SCOPES.split(" ").filter(Boolean) }),
     ...(env.MCP_ALLOWED_ORIGINS && { allowedOrigins: env.MCP_ALLOWED_ORIGINS.split(" ").filter(Boolean) }),
+    ...(env.MCP_REQUIRED_SCOPES && { requiredScopes: env.MCP_REQUIRED_SCOPES.split(" ").filter(Boolean) }),
+    // Authorization, declared once: write-note needs mcp:write, which implies mcp:read.
+    tools: { "write-note": { scopes: ["mcp:write"] } },
+    scopeHierarchy: { "mcp:write": ["mcp:read"] },
   }),
 );

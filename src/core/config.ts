@@ -2,6 +2,8 @@
  * Options of `workosProvider()`, validated and normalised once, at construction.
  */
 import { type AuthError, ConfigError } from "./errors.js";
+import type { ScopeHierarchy } from "./guards.js";
+import { type Policy, parsePolicy, parseScopes } from "./policy.js";
 
 /**
  * Called for every refused request, with the internal reason. Never receives the token.
@@ -62,6 +64,16 @@ export interface WorkOSConfig {
   readonly fetch?: typeof fetch | undefined;
   /** Where the start-up line (the canonical resource URLs) goes. Default `console.info`; `false` for silence. */
   readonly log?: ((message: string) => void) | false | undefined;
+  /** Scopes every request to the endpoint needs (sent in the 401 challenge, advertised). */
+  readonly requiredScopes?: readonly string[] | undefined;
+  /** Endpoint-wide policy: scopes, roles, permissions, organization. */
+  readonly policy?: Policy | undefined;
+  /** Per-tool policies, by tool name, enforced before the MCP handler runs. */
+  readonly tools?: Readonly<Record<string, Policy>> | undefined;
+  /** Scope → scopes it implies, e.g. `{ "mcp:write": ["mcp:read"] }`. */
+  readonly scopeHierarchy?: ScopeHierarchy | undefined;
+  /** Remove from `tools/list` the tools whose policy the caller fails. Default false. */
+  readonly hideForbiddenTools?: boolean | undefined;
 }
 
 /** The validated, normalised configuration. */
@@ -84,6 +96,15 @@ export interface ResolvedConfig {
   readonly onError: OnErrorHook | undefined;
   readonly fetch: typeof fetch;
   readonly log: ((message: string) => void) | undefined;
+  /** Endpoint-wide policy (its scopes include `requiredScopes`). */
+  readonly endpointPolicy: Policy;
+  readonly tools: ReadonlyMap<string, Policy>;
+  readonly scopeHierarchy: ScopeHierarchy;
+  readonly hideForbiddenTools: boolean;
+  /** `scopes_supported`: `scopes` ∪ required ∪ every policy's scopes. */
+  readonly advertisedScopes: readonly string[];
+  /** The 401 challenge's `scope`: the endpoint's required scopes, else `scopes`. */
+  readonly challengeScopes: readonly string[];
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -206,6 +227,32 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
     allowedOrigins = new Set([base.origin, ...origins]);
   }
 
+  const requiredScopes = parseScopes("requiredScopes", c.requiredScopes);
+  const endpointPolicy = parsePolicy("policy", c.policy ?? {});
+  const tools = new Map<string, Policy>();
+  if (c.tools !== undefined) {
+    if (!c.tools || typeof c.tools !== "object" || Array.isArray(c.tools))
+      fail("tools", "Invalid config: tools must map tool names to policies");
+    for (const [name, policy] of Object.entries(c.tools as Record<string, unknown>))
+      tools.set(name, parsePolicy(`tools.${name}`, policy));
+  }
+  const scopeHierarchy: Record<string, readonly string[]> = {};
+  if (c.scopeHierarchy !== undefined) {
+    if (!c.scopeHierarchy || typeof c.scopeHierarchy !== "object" || Array.isArray(c.scopeHierarchy))
+      fail("scopeHierarchy", "Invalid config: scopeHierarchy must map a scope to the scopes it implies");
+    for (const [scope, implied] of Object.entries(c.scopeHierarchy as Record<string, unknown>)) {
+      if (!Array.isArray(implied))
+        fail("scopeHierarchy", `Invalid config: scopeHierarchy.${scope} must be a list of scopes`);
+      scopeHierarchy[scope] = Object.freeze(parseScopes("scopeHierarchy", implied));
+    }
+  }
+  if (c.hideForbiddenTools !== undefined && typeof c.hideForbiddenTools !== "boolean")
+    fail("hideForbiddenTools", "Invalid config: hideForbiddenTools must be a boolean");
+  const endpointScopes = [...new Set([...requiredScopes, ...(endpointPolicy.scopes ?? [])])];
+  const advertisedScopes = [
+    ...new Set([...scopes, ...endpointScopes, ...[...tools.values()].flatMap((p) => p.scopes ?? [])]),
+  ];
+
   const apiURL = optionalString(c, "apiURL");
   const api =
     apiURL === undefined ? new URL("https://api.workos.com") : parseOrigin("apiURL", apiURL.replace(/\/+$/, ""));
@@ -236,15 +283,11 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
       ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),
     log:
       c.log === false ? undefined : ((c.log as ((m: string) => void) | undefined) ?? ((m: string) => console.info(m))),
+    endpointPolicy: Object.freeze({ ...endpointPolicy, scopes: Object.freeze(endpointScopes) }),
+    tools,
+    scopeHierarchy: Object.freeze(scopeHierarchy),
+    hideForbiddenTools: c.hideForbiddenTools === true,
+    advertisedScopes: Object.freeze(advertisedScopes),
+    challengeScopes: Object.freeze(endpointScopes.length > 0 ? endpointScopes : scopes),
   });
-}
-
-/** The canonical resource URL of an endpoint: origin + path (RFC 8707 §2, MCP "Canonical Server URI"). */
-export function resourceFor(config: ResolvedConfig, endpoint: string): string {
-  return endpoint === "/" ? config.origin : config.origin + endpoint;
-}
-
-/** The path-suffixed RFC 9728 metadata URL of an endpoint (§3.1: well-known segment before the path). */
-export function metadataURLFor(config: ResolvedConfig, endpoint: string): string {
-  return `${config.origin}/.well-known/oauth-protected-resource${endpoint === "/" ? "" : endpoint}`;
 }

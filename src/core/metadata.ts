@@ -2,7 +2,17 @@
  * Discovery documents: Protected Resource Metadata (RFC 9728) and a cached proxy of
  * AuthKit's Authorization Server Metadata (RFC 8414) for 2025-03-26-era clients.
  */
-import { metadataURLFor, type ResolvedConfig, resourceFor } from "./config.js";
+import type { ResolvedConfig } from "./config.js";
+
+/** The canonical resource URL of an endpoint: origin + path (RFC 8707 §2, MCP "Canonical Server URI"). */
+export function resourceFor(config: ResolvedConfig, endpoint: string): string {
+  return endpoint === "/" ? config.origin : config.origin + endpoint;
+}
+
+/** The path-suffixed RFC 9728 metadata URL of an endpoint (§3.1: well-known segment before the path). */
+export function metadataURLFor(config: ResolvedConfig, endpoint: string): string {
+  return `${config.origin}/.well-known/oauth-protected-resource${endpoint === "/" ? "" : endpoint}`;
+}
 
 export const PRM_PATH = "/.well-known/oauth-protected-resource";
 export const AS_METADATA_PATH = "/.well-known/oauth-authorization-server";
@@ -31,7 +41,7 @@ export function protectedResourceMetadata(config: ResolvedConfig, endpoint: stri
     authorization_servers: [config.issuer],
     // MCP forbids tokens in the query string: header only.
     bearer_methods_supported: ["header"],
-    ...(config.scopes.length > 0 && { scopes_supported: config.scopes }),
+    ...(config.advertisedScopes.length > 0 && { scopes_supported: config.advertisedScopes }),
     ...(config.resourceName !== undefined && { resource_name: config.resourceName }),
     ...(config.docsURL !== undefined && { resource_documentation: config.docsURL }),
   };

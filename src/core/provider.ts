@@ -8,18 +8,23 @@
 import type { WorkOS } from "@workos-inc/node";
 import { extractBearerToken } from "./bearer.js";
 import { challengeResponse, preflightResponse, withCors } from "./challenge.js";
-import { metadataURLFor, type ResolvedConfig, resolveConfig, resourceFor, type WorkOSConfig } from "./config.js";
+import { type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.js";
 import { registerSession, runWithContext } from "./context.js";
+import { createEnforcer, filterToolsList } from "./enforce.js";
 import { AuthError } from "./errors.js";
+import { bindScopes } from "./guards.js";
 import { JwksCache } from "./jwks.js";
 import {
   AS_METADATA_PATH,
   AuthorizationServerMetadataProxy,
   describeResources,
   metadataResponse,
+  metadataURLFor,
   prmEndpointFor,
   protectedResourceMetadata,
+  resourceFor,
 } from "./metadata.js";
+import { checkPolicy } from "./policy.js";
 import { createRequestContext, type RequestContext } from "./session.js";
 import { verifyAccessToken } from "./verify.js";
 import { bindClient, createClientHandle } from "./workos-client.js";
@@ -71,6 +76,11 @@ export interface WorkOSProvider {
   authenticate(request: Request): Promise<AuthResult>;
   /** The `Response` for a discovery route (PRM, AS metadata, their preflights), or `undefined`. */
   metadata(request: Request): Promise<Response | undefined>;
+  /**
+   * Enforces the endpoint policy and the per-tool policies on an authenticated request:
+   * a `Response` (403 step-up challenge, or tool errors) when refused, else `undefined`.
+   */
+  authorize(request: Request, context: RequestContext): Promise<Response | undefined>;
   /** Wraps a fetch handler: discovery, preflights, authentication, then `next(request, context, ...rest)`. */
   handler<Rest extends unknown[]>(next: NextHandler<Rest>): (request: Request, ...rest: Rest) => Promise<Response>;
   /** The protected endpoint a path falls under, or `undefined`. */
@@ -123,6 +133,8 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
   };
 
   const originAllowed = (origin: string): boolean => config.allowedOrigins === "*" || config.allowedOrigins.has(origin);
+  const corsFor = (response: Response, origin: string | null): Response =>
+    origin !== null && originAllowed(origin) ? withCors(response, origin) : response;
 
   const report = (error: AuthError, request: Request): void => {
     try {
@@ -149,6 +161,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
       });
       registerSession(session);
       bindClient(session, clientHandle);
+      bindScopes(session, config.scopeHierarchy);
       return { ok: true, context: createRequestContext(token, session, resource, resourceMetadata) };
     } catch (caught) {
       const error =
@@ -156,10 +169,22 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
           ? caught
           : new AuthError("malformed_token", "Unexpected failure while verifying the token", { cause: caught });
       report(error, request);
-      let response = challengeResponse(error, { resourceMetadata, scopes: config.scopes }, jwks.retryAfterSeconds);
+      let response = challengeResponse(
+        error,
+        { resourceMetadata, scopes: config.challengeScopes },
+        jwks.retryAfterSeconds,
+      );
       if (origin !== null && originAllowed(origin)) response = withCors(response, origin);
       return { ok: false, response, error };
     }
+  };
+
+  const enforce = createEnforcer(config, report);
+  const authorize = async (request: Request, context: RequestContext) => (await enforce(request, context)).response;
+
+  const toolAllowed = (context: RequestContext) => (name: string) => {
+    const policy = config.tools.get(name);
+    return policy === undefined || checkPolicy(context.session, policy) === undefined;
   };
 
   const metadata = async (request: Request): Promise<Response | undefined> => {
@@ -191,8 +216,12 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
       const result = await authenticate(request);
       if (!result.ok) return result.response;
       const context = result.context;
-      const response = await runWithContext(context, () => next(request, context, ...rest));
-      return origin !== null && originAllowed(origin) ? withCors(response, origin) : response;
+      const decision = await enforce(request, context);
+      if (decision.response) return corsFor(decision.response, origin);
+      let response = await runWithContext(context, () => next(request, context, ...rest));
+      if (config.hideForbiddenTools && decision.calls?.some((c) => c.method === "tools/list"))
+        response = await filterToolsList(response, toolAllowed(context));
+      return corsFor(response, origin);
     };
   };
 
@@ -201,6 +230,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     resources: Object.freeze(config.endpoints.map((e) => resourceFor(config, e))),
     jwks,
     authenticate,
+    authorize,
     metadata,
     handler,
     protectedEndpoint,

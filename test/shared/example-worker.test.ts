@@ -37,6 +37,7 @@ describe("example worker", () => {
         "greet",
         "require-organization",
         "whoami",
+        "write-note",
       ].sort(),
     );
     const who = JSON.parse(toolText(await client.callTool({ name: "whoami", arguments: {} })));

@@ -34,6 +34,7 @@ export async function signIn(
       callTool: (p: { name: string; arguments: Record<string, unknown> }) => Promise<unknown>;
       close(): Promise<void>;
     };
+    finish: (callback: URL) => Promise<void>;
   }> => {
     if (generation === "v2") {
       const make = () =>
@@ -49,7 +50,7 @@ export async function signIn(
         transport = make();
         await client.connect(transport);
       }
-      return { client };
+      return { client, finish: (callback) => transport.finishAuth(callback.searchParams) };
     }
     const make = () => new TransportV1(new URL(mcpUrl), { authProvider: oauth as never, fetch: fetchImpl as never });
     let transport = make();
@@ -64,12 +65,26 @@ export async function signIn(
       client = new ClientV1({ name: "e2e-v1", version: "1.0.0" });
       await client.connect(transport);
     }
-    return { client: client as never };
+    const finish = (callback: URL) => transport.finishAuth(callback.searchParams.get("code") ?? "");
+    return { client: client as never, finish };
   };
-  const { client } = await open();
+  const { client, finish } = await open();
+  // A step-up (403 insufficient_scope) sends the client through authorization again: finish it
+  // headlessly and retry the call once, as an interactive client would after the user consents.
+  const callTool = async (name: string, args: Record<string, unknown>) => {
+    try {
+      return await client.callTool({ name, arguments: args });
+    } catch (error) {
+      const callback = oauth.callback;
+      if (!callback) throw error;
+      oauth.callback = undefined;
+      await finish(callback);
+      return client.callTool({ name, arguments: args });
+    }
+  };
   const signed: SignedInClient = {
     oauth,
-    callTool: async (name, args = {}) => textOf(await client.callTool({ name, arguments: args })),
+    callTool: async (name, args = {}) => textOf(await callTool(name, args)),
     close: () => client.close(),
     reconnect: async () => {
       await client.close();

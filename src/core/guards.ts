@@ -1,0 +1,168 @@
+/**
+ * Authorization guards: organization, role, permission and scope checks on the verified
+ * session, usable in any tool on any runtime. Each returns the narrowed session or throws an
+ * error with a stable `code` and the original plugin's message.
+ *
+ * Scope checks honour the provider's `scopeHierarchy` (e.g. `mcp:write` implies `mcp:read`).
+ */
+import { getSession, type SessionSource } from "./context.js";
+import { WorkOSMcpError } from "./errors.js";
+import type { Session } from "./session.js";
+
+/** Why a guard refused: something re-consenting cannot fix (so: a tool error, never a 403). */
+export type ForbiddenCode = "organization_required" | "role_required" | "permission_required";
+
+/**
+ * A role, permission or organization requirement is not met. Its message is the original
+ * plugin's ("Admin role required", "users:manage permission required", ...).
+ *
+ * @example
+ * ```ts
+ * try { requireRole("admin", ctx); } catch (e) { if (e instanceof ForbiddenError) console.log(e.code); }
+ * ```
+ */
+export class ForbiddenError extends WorkOSMcpError {
+  /** What was required (role slugs or permissions; empty for an organization). */
+  readonly required: readonly string[];
+  constructor(code: ForbiddenCode, message: string, required: readonly string[] = []) {
+    super(code, message);
+    this.required = required;
+  }
+}
+
+/**
+ * The token lacks scopes: re-authorizing with `scopes` (all the operation needs) can fix it.
+ * The provider turns it into `403 insufficient_scope` when it enforces a policy before the tool.
+ *
+ * @example
+ * ```ts
+ * try { requireScope("mcp:write", ctx); } catch (e) { if (e instanceof InsufficientScopeError) e.scopes; }
+ * ```
+ */
+export class InsufficientScopeError extends WorkOSMcpError {
+  readonly scopes: readonly string[];
+  constructor(scopes: readonly string[]) {
+    super("insufficient_scope", `Insufficient scope: ${scopes.join(" ")} required`);
+    this.scopes = scopes;
+  }
+}
+
+/** Scope → scopes it implies. */
+export type ScopeHierarchy = Readonly<Record<string, readonly string[]>>;
+
+const effectiveScopes = new WeakMap<Session, ReadonlySet<string>>();
+
+/** The token's scopes closed over the hierarchy (`mcp:write` ⇒ `mcp:read`). */
+export function expandScopes(scopes: readonly string[], hierarchy: ScopeHierarchy): Set<string> {
+  const out = new Set<string>();
+  const stack = [...scopes];
+  while (stack.length > 0) {
+    const scope = stack.pop() as string;
+    if (out.has(scope)) continue;
+    out.add(scope);
+    stack.push(...(hierarchy[scope] ?? []));
+  }
+  return out;
+}
+
+/** Records the session's effective scopes (done by the provider at authentication). Internal. */
+export function bindScopes(session: Session, hierarchy: ScopeHierarchy): void {
+  effectiveScopes.set(session, expandScopes(session.scopes, hierarchy));
+}
+
+/** Whether the session's token grants `scope` (hierarchy honoured). */
+export function hasScope(session: Session, scope: string): boolean {
+  return (effectiveScopes.get(session) ?? new Set(session.scopes)).has(scope);
+}
+
+const list = (v: string | readonly string[]): readonly string[] => (typeof v === "string" ? [v] : v);
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** Session with an organization (after {@link requireOrganization}). */
+export type OrganizationSession = Session & { readonly organizationId: string };
+/** Session with a role (after {@link requireRole}). */
+export type RoleSession = Session & { readonly role: string };
+/** Session with permissions (after {@link requirePermission}). */
+export type PermissionSession = Session & { readonly permissions: readonly string[] };
+
+/**
+ * Requires an organization (`org_id`). Reads `session.organizationId`.
+ *
+ * @example
+ * ```ts
+ * const { organizationId } = requireOrganization(ctx); // string, not string | undefined
+ * ```
+ */
+export function requireOrganization(source?: SessionSource | unknown): OrganizationSession {
+  const session = getSession(source);
+  if (!session.organizationId)
+    throw new ForbiddenError("organization_required", "This tool requires organization membership");
+  return session as OrganizationSession;
+}
+
+/**
+ * Requires one of `roles`, in `role` or `roles` (AuthKit multi-role). Does NOT check the
+ * organization: a role is always an organization role in AuthKit.
+ *
+ * @example
+ * ```ts
+ * requireRole("admin", ctx);               // "Admin role required"
+ * requireRole(["admin", "owner"], ctx);    // either
+ * ```
+ */
+export function requireRole(roles: string | readonly string[], source?: SessionSource | unknown): RoleSession {
+  const wanted = list(roles);
+  const session = getSession(source);
+  const held = new Set([...(session.role !== undefined ? [session.role] : []), ...(session.roles ?? [])]);
+  if (!wanted.some((r) => held.has(r))) {
+    const message =
+      wanted.length === 1
+        ? `${capitalise(wanted[0] as string)} role required`
+        : `One of these roles required: ${wanted.join(", ")}`;
+    throw new ForbiddenError("role_required", message, wanted);
+  }
+  return session as RoleSession;
+}
+
+/**
+ * Requires every one of `permissions` (the `permissions` claim).
+ *
+ * @example
+ * ```ts
+ * requirePermission("users:manage", ctx); // "users:manage permission required"
+ * ```
+ */
+export function requirePermission(
+  permissions: string | readonly string[],
+  source?: SessionSource | unknown,
+): PermissionSession {
+  const wanted = list(permissions);
+  const session = getSession(source);
+  const held = new Set(session.permissions ?? []);
+  const missing = wanted.filter((p) => !held.has(p));
+  if (missing.length > 0) {
+    throw new ForbiddenError(
+      "permission_required",
+      missing.length === 1 ? `${missing[0]} permission required` : `${missing.join(", ")} permissions required`,
+      missing,
+    );
+  }
+  return session as PermissionSession;
+}
+
+/**
+ * Requires every one of `scopes` (the `scope` claim, hierarchy honoured). Throws
+ * {@link InsufficientScopeError} listing all of `scopes` (MCP 2026-07-28: one challenge with
+ * every scope the operation needs).
+ *
+ * @example
+ * ```ts
+ * requireScope(["mcp:write"], ctx);
+ * ```
+ */
+export function requireScope(scopes: string | readonly string[], source?: SessionSource | unknown): Session {
+  const wanted = list(scopes);
+  const session = getSession(source);
+  if (!wanted.every((s) => hasScope(session, s))) throw new InsufficientScopeError(wanted);
+  return session;
+}
