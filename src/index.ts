@@ -44,7 +44,7 @@ export {
 } from "./core/guards.js";
 export { JwksCache, type JwksOptions } from "./core/jwks.js";
 export { type ProtectedResourceMetadata, protectedResourceMetadata } from "./core/metadata.js";
-export { checkPolicy, type Policy, withPolicy } from "./core/policy.js";
+export { checkPolicy, type Policy, scopeChallenge, withPolicy } from "./core/policy.js";
 export { type AuthResult, type NextHandler, type WorkOSProvider, workosProvider } from "./core/provider.js";
 export type { AuthInfo, JWTClaims, RequestContext, Session } from "./core/session.js";
 export { getClient, getUser } from "./core/workos-client.js";

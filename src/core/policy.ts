@@ -7,7 +7,7 @@
  * - a missing role / permission / organization → a tool error with the original plugin's
  *   message (re-consenting cannot fix it, so no 403 that would loop the client).
  */
-import { getSession } from "./context.js";
+import { findSession, getSession } from "./context.js";
 import { ConfigError } from "./errors.js";
 import {
   ForbiddenError,
@@ -88,6 +88,26 @@ function stringList(option: string, raw: unknown): string[] {
   if (!Array.isArray(list) || list.some((v) => typeof v !== "string" || v === ""))
     fail(option, `Invalid config: ${option} must be a string or a list of non-empty strings`);
   return [...new Set(list as string[])];
+}
+
+/**
+ * A `scopeChallenge` for `@modelcontextprotocol/server` v2's `registerTool` config: the SDK
+ * answers `403 insufficient_scope` with `scopes` (all of them) before the tool runs when the
+ * token lacks one, honouring the provider's scope hierarchy. Unauthenticated requests are left
+ * to the provider.
+ *
+ * @example
+ * ```ts
+ * server.registerTool("write-note", { inputSchema, scopeChallenge: scopeChallenge(["mcp:write"]) }, handler);
+ * ```
+ */
+export function scopeChallenge(scopes: readonly [string, ...string[]]) {
+  const required = [...scopes] as [string, ...string[]];
+  return (context: { authInfo?: unknown }): { scopes: [string, ...string[]] } | undefined => {
+    const session = findSession({ authInfo: context.authInfo });
+    if (session === undefined) return undefined;
+    return required.every((s) => hasScope(session, s)) ? undefined : { scopes: required };
+  };
 }
 
 /** Validates a list of RFC 6749 scope tokens, never `offline_access`; throws `ConfigError` naming `option`. */

@@ -10,6 +10,7 @@ import {
   requirePermission,
   requireRole,
   requireScope,
+  scopeChallenge,
   type WorkOSConfig,
   withPolicy,
 } from "../../src/index.js";
@@ -112,6 +113,33 @@ describe("guards", () => {
     expect(() => tool({}, ctx)).toThrow("Admin role required");
     const ok = withPolicy({ permissions: [] }, (_ctx: unknown) => "ran");
     expect(ok(ctx)).toBe("ran");
+  });
+});
+
+describe("scopeChallenge (registration-time step-up with the v2 SDK)", () => {
+  it("the SDK answers 403 insufficient_scope before the tool runs; hierarchy honoured", async () => {
+    const { McpServer, createMcpHandler } = await import("@modelcontextprotocol/server");
+    let ran = 0;
+    const mcp = createMcpHandler(() => {
+      const server = new McpServer({ name: "s", version: "1" });
+      server.registerTool("w", { scopeChallenge: scopeChallenge(["mcp:write"]) }, () => {
+        ran++;
+        return { content: [{ type: "text", text: "ok" }] };
+      });
+      return server;
+    });
+    const p = testProvider({ scopeHierarchy: { "mcp:admin": ["mcp:write"] } });
+    const handle = p.handler((req, context) => mcp.fetch(req, { authInfo: context?.authInfo as never }));
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "w", arguments: {} } });
+    const reader = await handle(mcpRequest(await mintToken(RESOURCE, { claims: { scope: "mcp:read" } }), { body }));
+    expect(reader.status).toBe(403);
+    const challenge = parseChallenge(reader.headers.get("www-authenticate"));
+    expect(challenge.scope).toBe("mcp:write");
+    expect(challenge.resource_metadata).toBe(PRM_URL);
+    expect(ran).toBe(0);
+    const admin = await handle(mcpRequest(await mintToken(RESOURCE, { claims: { scope: "mcp:admin" } }), { body }));
+    expect(admin.status).toBe(200);
+    expect(ran).toBe(1);
   });
 });
 
