@@ -12,7 +12,7 @@ export const MAX_NODE_BODY = 4 * 1024 * 1024;
 /**
  * A web `Request` for a Node request. `origin` is the public origin to build the URL on
  * (never the client's `Host` header, which it controls). `body` is a pre-read body (Express
- * `req.body`), else the stream is read.
+ * `req.body`; `null` for none), else the stream is read.
  *
  * @example
  * ```ts
@@ -33,7 +33,7 @@ export function toWebRequest(req: IncomingMessage, origin: string, body?: unknow
   }
   const method = req.method ?? "GET";
   const init: RequestInit & { duplex?: "half" } = { method, headers };
-  if (method !== "GET" && method !== "HEAD") {
+  if (method !== "GET" && method !== "HEAD" && body !== null) {
     if (body !== undefined)
       init.body = typeof body === "string" || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
     else {
@@ -41,7 +41,8 @@ export function toWebRequest(req: IncomingMessage, origin: string, body?: unknow
       init.duplex = "half";
     }
   }
-  return new Request(new URL(req.url ?? "/", origin), init);
+  const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
+  return new Request(new URL(path, origin), init);
 }
 
 /**

@@ -88,19 +88,29 @@ export function challengeResponse(error: AuthError, params: ChallengeParams, ret
   return new Response(JSON.stringify(body), { status: error.status, headers });
 }
 
+/** The CORS headers of an MCP endpoint response for an allowed `origin`. */
+export function corsHeaders(origin: string): Record<string, string> {
+  return {
+    "access-control-allow-origin": origin,
+    "access-control-expose-headers": MCP_EXPOSED_HEADERS,
+    ...(origin !== "*" && { vary: "Origin" }),
+  };
+}
+
 /**
  * Returns `response` with CORS headers for `origin` added (a copy when its headers are immutable).
  */
-export function withCors(response: Response, origin: string, exposed = MCP_EXPOSED_HEADERS): Response {
+export function withCors(response: Response, origin: string): Response {
   let out = response;
   try {
     out.headers.set("access-control-allow-origin", origin);
   } catch {
     out = new Response(response.body, response);
-    out.headers.set("access-control-allow-origin", origin);
   }
-  out.headers.set("access-control-expose-headers", exposed);
-  if (origin !== "*") out.headers.append("vary", "Origin");
+  for (const [k, v] of Object.entries(corsHeaders(origin))) {
+    if (k === "vary") out.headers.append(k, v);
+    else out.headers.set(k, v);
+  }
   return out;
 }
 

@@ -7,7 +7,7 @@
  */
 import type { WorkOS } from "@workos-inc/node";
 import { extractBearerToken } from "./bearer.js";
-import { challengeResponse, preflightResponse, withCors } from "./challenge.js";
+import { challengeResponse, corsHeaders, preflightResponse, withCors } from "./challenge.js";
 import { type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.js";
 import { registerSession, runWithContext } from "./context.js";
 import { createEnforcer, filterToolsList } from "./enforce.js";
@@ -57,6 +57,29 @@ export type NextHandler<Rest extends unknown[]> = (
 ) => Response | Promise<Response>;
 
 /**
+ * One request's path through the provider, for adapters that cannot hand over a fetch
+ * handler (Node's `(req, res, next)`): either a response to send, or the context to continue
+ * with, the CORS headers to add, and `finish` for a web response.
+ *
+ * @example
+ * ```ts
+ * const step = await auth.prepare(request);
+ * if (step.action === "respond") return step.response;
+ * return step.finish(await next(step.context));
+ * ```
+ */
+export type Prepared =
+  | { readonly action: "respond"; readonly response: Response }
+  | {
+      readonly action: "continue";
+      /** `undefined` off the protected paths. */
+      readonly context: RequestContext | undefined;
+      readonly corsHeaders: Readonly<Record<string, string>>;
+      /** Applies tools/list filtering and CORS to the downstream response. */
+      finish(response: Response): Promise<Response>;
+    };
+
+/**
  * What `workosProvider()` returns.
  *
  * @example
@@ -81,6 +104,8 @@ export interface WorkOSProvider {
    * a `Response` (403 step-up challenge, or tool errors) when refused, else `undefined`.
    */
   authorize(request: Request, context: RequestContext): Promise<Response | undefined>;
+  /** Routes one request: a response to send, or the context to continue with (see {@link Prepared}). */
+  prepare(request: Request): Promise<Prepared>;
   /** Wraps a fetch handler: discovery, preflights, authentication, then `next(request, context, ...rest)`. */
   handler<Rest extends unknown[]>(next: NextHandler<Rest>): (request: Request, ...rest: Rest) => Promise<Response>;
   /** The protected endpoint a path falls under, or `undefined`. */
@@ -203,25 +228,46 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     return metadataResponse(doc, request.method);
   };
 
+  const prepare = async (request: Request): Promise<Prepared> => {
+    const discovery = await metadata(request);
+    if (discovery) return { action: "respond", response: discovery };
+    const origin = request.headers.get("origin");
+    const pass = (context: RequestContext | undefined, filterTools = false): Prepared => {
+      const cors = origin !== null && originAllowed(origin);
+      return {
+        action: "continue",
+        context,
+        corsHeaders: cors ? corsHeaders(origin) : {},
+        finish: async (response) => {
+          let out = response;
+          if (filterTools && context) out = await filterToolsList(out, toolAllowed(context));
+          return cors ? withCors(out, origin) : out;
+        },
+      };
+    };
+    if (protectedEndpoint(new URL(request.url).pathname) === undefined) return pass(undefined);
+    if (request.method === "OPTIONS" && origin !== null && request.headers.has("access-control-request-method")) {
+      // A preflight carries no credentials (Fetch §4.8): answer it before authentication.
+      if (originAllowed(origin))
+        return { action: "respond", response: preflightResponse(origin, "GET, POST, DELETE, OPTIONS") };
+    }
+    const result = await authenticate(request);
+    if (!result.ok) return { action: "respond", response: result.response };
+    const decision = await enforce(request, result.context);
+    if (decision.response) return { action: "respond", response: corsFor(decision.response, origin) };
+    const filter = config.hideForbiddenTools && decision.calls?.some((c) => c.method === "tools/list") === true;
+    return pass(result.context, filter);
+  };
+
   const handler = <Rest extends unknown[]>(next: NextHandler<Rest>) => {
     return async (request: Request, ...rest: Rest): Promise<Response> => {
-      const discovery = await metadata(request);
-      if (discovery) return discovery;
-      if (protectedEndpoint(new URL(request.url).pathname) === undefined) return next(request, undefined, ...rest);
-      const origin = request.headers.get("origin");
-      if (request.method === "OPTIONS" && origin !== null && request.headers.has("access-control-request-method")) {
-        // A preflight carries no credentials (Fetch §4.8): answer it before authentication.
-        if (originAllowed(origin)) return preflightResponse(origin, "GET, POST, DELETE, OPTIONS");
-      }
-      const result = await authenticate(request);
-      if (!result.ok) return result.response;
-      const context = result.context;
-      const decision = await enforce(request, context);
-      if (decision.response) return corsFor(decision.response, origin);
-      let response = await runWithContext(context, () => next(request, context, ...rest));
-      if (config.hideForbiddenTools && decision.calls?.some((c) => c.method === "tools/list"))
-        response = await filterToolsList(response, toolAllowed(context));
-      return corsFor(response, origin);
+      const step = await prepare(request);
+      if (step.action === "respond") return step.response;
+      const { context } = step;
+      const response = context
+        ? await runWithContext(context, () => next(request, context, ...rest))
+        : await next(request, undefined, ...rest);
+      return step.finish(response);
     };
   };
 
@@ -232,6 +278,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     authenticate,
     authorize,
     metadata,
+    prepare,
     handler,
     protectedEndpoint,
     getClient: () => clientHandle.client(),
