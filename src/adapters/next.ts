@@ -34,7 +34,10 @@ export function withWorkOS<Route = unknown>(
     context
       ? handler(request, context, route)
       : Response.json(
-          { error: "server_misconfigured", message: "[WorkOS] This route is not under a protected endpoint (option: endpoint)" },
+          {
+            error: "server_misconfigured",
+            message: "[WorkOS] This route is not under a protected endpoint (option: endpoint)",
+          },
           { status: 500 },
         ),
   );

@@ -69,7 +69,8 @@ export function nodeMiddleware(providerOrConfig: WorkOSProvider | WorkOSConfig):
       req.auth = context.authInfo;
       runWithContext(context, () => next());
     })().catch((error: { status?: number }) => {
-      if (error?.status === 413) return void writeWebResponse(res, new Response("Payload too large\n", { status: 413 }));
+      if (error?.status === 413)
+        return void writeWebResponse(res, new Response("Payload too large\n", { status: 413 }));
       next(error);
     });
   };
