@@ -13,11 +13,24 @@ export type AuthedRouteHandler<Route> = (
   route: Route,
 ) => Response | Promise<Response>;
 
-const toProvider = (p: WorkOSProvider | WorkOSConfig): WorkOSProvider => ("handler" in p ? p : workosProvider(p));
+/** A provider, its options, or a function returning either (called on the first request, so env read at run time). */
+export type ProviderSource = WorkOSProvider | WorkOSConfig | (() => WorkOSProvider | WorkOSConfig);
+
+function lazyProvider(source: ProviderSource): () => WorkOSProvider {
+  let provider: WorkOSProvider | undefined;
+  return () => {
+    if (provider) return provider;
+    const p = typeof source === "function" ? source() : source;
+    provider = "handler" in p ? p : workosProvider(p);
+    return provider;
+  };
+}
 
 /**
  * Wraps a route handler: CORS preflights, authentication and policies, then `handler`.
  * Fails closed: a route outside the configured `endpoint` answers 500 naming the option.
+ * `source` may be a function, called on the first request (Next evaluates route modules at
+ * build time, when the WorkOS variables may not be set).
  *
  * @example
  * ```ts
@@ -28,20 +41,26 @@ const toProvider = (p: WorkOSProvider | WorkOSConfig): WorkOSProvider => ("handl
  */
 export function withWorkOS<Route = unknown>(
   handler: AuthedRouteHandler<Route>,
-  providerOrConfig: WorkOSProvider | WorkOSConfig,
+  source: ProviderSource,
 ): (request: Request, route: Route) => Promise<Response> {
-  const run = toProvider(providerOrConfig).handler((request, context, route: Route) =>
-    context
-      ? handler(request, context, route)
-      : Response.json(
-          {
-            error: "server_misconfigured",
-            message: "[WorkOS] This route is not under a protected endpoint (option: endpoint)",
-          },
-          { status: 500 },
-        ),
-  );
-  return (request, route) => run(request, route);
+  const provider = lazyProvider(source);
+  let run: ((request: Request, route: Route) => Promise<Response>) | undefined;
+  const make = () =>
+    provider().handler((request, context, route: Route) =>
+      context
+        ? handler(request, context, route)
+        : Response.json(
+            {
+              error: "server_misconfigured",
+              message: "[WorkOS] This route is not under a protected endpoint (option: endpoint)",
+            },
+            { status: 500 },
+          ),
+    );
+  return (request, route) => {
+    run ??= make();
+    return run(request, route);
+  };
 }
 
 /**
@@ -52,11 +71,8 @@ export function withWorkOS<Route = unknown>(
  * export const { GET, POST, DELETE, OPTIONS } = createMcpRoute(auth, (req, ctx) => mcp.fetch(req, { authInfo: ctx.authInfo }));
  * ```
  */
-export function createMcpRoute<Route = unknown>(
-  providerOrConfig: WorkOSProvider | WorkOSConfig,
-  handler: AuthedRouteHandler<Route>,
-) {
-  const route = withWorkOS(handler, providerOrConfig);
+export function createMcpRoute<Route = unknown>(source: ProviderSource, handler: AuthedRouteHandler<Route>) {
+  const route = withWorkOS(handler, source);
   return { GET: route, POST: route, DELETE: route, OPTIONS: route };
 }
 
@@ -69,9 +85,9 @@ export function createMcpRoute<Route = unknown>(
  * export const { GET, OPTIONS } = discoveryRoute(auth);
  * ```
  */
-export function discoveryRoute(providerOrConfig: WorkOSProvider | WorkOSConfig) {
-  const provider = toProvider(providerOrConfig);
+export function discoveryRoute(source: ProviderSource) {
+  const provider = lazyProvider(source);
   const serve = async (request: Request) =>
-    (await provider.metadata(request)) ?? Response.json({ error: "not_found" }, { status: 404 });
+    (await provider().metadata(request)) ?? Response.json({ error: "not_found" }, { status: 404 });
   return { GET: serve, HEAD: serve, OPTIONS: serve };
 }

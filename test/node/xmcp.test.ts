@@ -16,8 +16,8 @@ let server: ReturnType<typeof start>;
 let mcpUrl = "";
 
 beforeAll(async () => {
-  // The fixture imports "authkit-mcp/xmcp" exactly as a user would: the built package.
-  await run("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root });
+  // The fixture imports "authkit-mcp/xmcp" exactly as a user would: the built package
+  // (built by the global setup), linked into the fixture's node_modules.
   rmSync(join(app, "node_modules"), { recursive: true, force: true });
   mkdirSync(join(app, "node_modules"));
   symlinkSync(root, join(app, "node_modules/authkit-mcp"), "dir");

@@ -3,8 +3,10 @@
  * AuthKit (src/dev) on the loopback port chosen in vitest.config.ts, and what the tests need
  * to mint tokens themselves, via `provide`. Both projects share one server.
  */
+import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair } from "jose";
 import type { TestProject } from "vitest/node";
 import { nodeListener } from "../../src/adapters/node-http.js";
@@ -36,7 +38,23 @@ async function start(): Promise<Shared> {
   return { server, value: { issuer: origin, privateJwk, kid }, users: 0 };
 }
 
+const gb = globalThis as { __authkitBuild?: Promise<void> };
+
+/** The Node project's fixtures (xmcp, Next.js) import the built package: build it once. */
+function buildPackage(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    execFile("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root }, (error, stdout) =>
+      error ? reject(new Error(`build failed: ${stdout}`)) : resolve(),
+    );
+  });
+}
+
 export default async function setup(project: TestProject) {
+  if (project.name === "node") {
+    gb.__authkitBuild ??= buildPackage();
+    await gb.__authkitBuild;
+  }
   g.__authkitFake ??= start();
   const shared = await g.__authkitFake;
   shared.users++;
