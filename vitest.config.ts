@@ -30,6 +30,15 @@ export default defineConfig({
         },
       },
       {
+        // Vercel Edge: the same behaviour tests in the edge-runtime VM (@edge-runtime/vm).
+        test: {
+          name: "edge",
+          environment: "edge-runtime",
+          include: ["test/shared/**/*.test.ts"],
+          globalSetup,
+        },
+      },
+      {
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
