@@ -42,9 +42,11 @@ export {
   requireScope,
   type ScopeHierarchy,
 } from "./core/guards.js";
-export { JwksCache, type JwksOptions } from "./core/jwks.js";
+export { JwksCache, type JwksOptions, type JwksStore, type StoredJwks } from "./core/jwks.js";
+export { type CacheLike, cacheApiJwksStore, type KVLike, kvJwksStore } from "./core/jwks-stores.js";
 export { type ProtectedResourceMetadata, protectedResourceMetadata } from "./core/metadata.js";
 export { checkPolicy, type Policy, scopeChallenge, withPolicy } from "./core/policy.js";
 export { type AuthResult, type NextHandler, type WorkOSProvider, workosProvider } from "./core/provider.js";
 export type { AuthInfo, JWTClaims, RequestContext, Session } from "./core/session.js";
+export { TokenCache, type TokenCacheOptions } from "./core/token-cache.js";
 export { getClient, getUser } from "./core/workos-client.js";

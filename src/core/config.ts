@@ -3,7 +3,9 @@
  */
 import { type AuthError, ConfigError } from "./errors.js";
 import type { ScopeHierarchy } from "./guards.js";
+import type { JwksStore } from "./jwks.js";
 import { type Policy, parsePolicy, parseScopes } from "./policy.js";
+import type { TokenCacheOptions } from "./token-cache.js";
 
 /**
  * Called for every refused request, with the internal reason. Never receives the token.
@@ -74,6 +76,10 @@ export interface WorkOSConfig {
   readonly scopeHierarchy?: ScopeHierarchy | undefined;
   /** Remove from `tools/list` the tools whose policy the caller fails. Default false. */
   readonly hideForbiddenTools?: boolean | undefined;
+  /** Verified-token cache: `{ maxEntries }` (default 10,000) or `false` to verify every request in full. */
+  readonly tokenCache?: TokenCacheOptions | false | undefined;
+  /** Shares AuthKit's key set across isolates/processes (e.g. `kvJwksStore(env.KV)` on Workers). */
+  readonly jwksStore?: JwksStore | undefined;
 }
 
 /** The validated, normalised configuration. */
@@ -105,6 +111,8 @@ export interface ResolvedConfig {
   readonly advertisedScopes: readonly string[];
   /** The 401 challenge's `scope`: the endpoint's required scopes, else `scopes`. */
   readonly challengeScopes: readonly string[];
+  readonly tokenCache: TokenCacheOptions | false;
+  readonly jwksStore: JwksStore | undefined;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -165,6 +173,23 @@ function stringList(option: string, raw: unknown): string[] {
   if (!Array.isArray(list) || list.some((v) => typeof v !== "string" || v === ""))
     fail(option, `Invalid config: ${option} must be a string or a list of non-empty strings`);
   return [...new Set(list as string[])];
+}
+
+function parseTokenCache(raw: unknown): TokenCacheOptions | false {
+  if (raw === false) return false;
+  if (raw === undefined || raw === true) return {};
+  const max = (raw as { maxEntries?: unknown }).maxEntries;
+  if (typeof raw !== "object" || (max !== undefined && (!Number.isInteger(max) || (max as number) < 1)))
+    fail("tokenCache", "Invalid config: tokenCache must be false or { maxEntries: a positive integer }");
+  return Object.freeze({ ...(max !== undefined && { maxEntries: max as number }) });
+}
+
+function parseJwksStore(raw: unknown): JwksStore | undefined {
+  if (raw === undefined) return undefined;
+  const s = raw as Partial<JwksStore>;
+  if (!s || typeof s.get !== "function" || typeof s.put !== "function")
+    fail("jwksStore", "Invalid config: jwksStore must have get() and put()");
+  return raw as JwksStore;
 }
 
 /**
@@ -289,5 +314,7 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
     hideForbiddenTools: c.hideForbiddenTools === true,
     advertisedScopes: Object.freeze(advertisedScopes),
     challengeScopes: Object.freeze(endpointScopes.length > 0 ? endpointScopes : scopes),
+    tokenCache: parseTokenCache(c.tokenCache),
+    jwksStore: parseJwksStore(c.jwksStore),
   });
 }

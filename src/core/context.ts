@@ -22,14 +22,19 @@ export type SessionSource =
   | { readonly http?: { readonly authInfo?: { readonly extra?: Record<string, unknown> } | undefined } | undefined }
   | { readonly get: (key: string) => unknown };
 
-/** Sessions created by a provider's verification: nothing else is trusted as a session. */
-const issued = new WeakSet<Session>();
+/** Sessions created by a provider's verification (and the provider's config): nothing else is trusted. */
+const issued = new WeakMap<Session, object>();
 
 let storage: AsyncStorage<RequestContext> | null | undefined;
 
-/** Marks a session as produced by verification. Internal. */
-export function registerSession(session: Session): void {
-  issued.add(session);
+/** Marks a session as produced by verification by the provider whose config is `owner`. Internal. */
+export function registerSession(session: Session, owner: object): void {
+  issued.set(session, owner);
+}
+
+/** The config of the provider that verified `session`. Internal. */
+export function ownerOf(session: Session): object | undefined {
+  return issued.get(session);
 }
 
 function detectStorage(): AsyncStorage<RequestContext> | null {

@@ -13,6 +13,26 @@
 import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
 import { AuthError } from "./errors.js";
 
+/**
+ * A key-set store shared beyond one isolate or process (Workers Cache API, KV, Redis...), so a
+ * fresh isolate verifies its first token without fetching AuthKit's JWKS.
+ *
+ * @example
+ * ```ts
+ * const store: JwksStore = { get: (url) => kv.get(url, "json"), put: (url, value) => kv.put(url, JSON.stringify(value)) };
+ * ```
+ */
+export interface JwksStore {
+  get(url: string): Promise<StoredJwks | undefined | null>;
+  put(url: string, value: StoredJwks): Promise<void>;
+}
+
+/** What a {@link JwksStore} keeps: the key set and when it was fetched (ms since the epoch). */
+export interface StoredJwks {
+  readonly keys: JSONWebKeySet["keys"];
+  readonly fetchedAt: number;
+}
+
 export interface JwksOptions {
   readonly url: string;
   readonly fetch: typeof fetch;
@@ -24,6 +44,8 @@ export interface JwksOptions {
   readonly cooldown?: number;
   /** After a failed fetch with no keys, ms before the next attempt. Default 5 s. */
   readonly retryAfter?: number;
+  /** Shared store consulted before the network on a cold start, and updated after each fetch. */
+  readonly store?: JwksStore | undefined;
 }
 
 type KeyLookup = ReturnType<typeof createLocalJWKSet>;
@@ -38,7 +60,8 @@ type KeyLookup = ReturnType<typeof createLocalJWKSet>;
  * ```
  */
 export class JwksCache {
-  readonly #options: Required<JwksOptions>;
+  readonly #options: Required<Omit<JwksOptions, "store">>;
+  readonly #store: JwksStore | undefined;
   #lookup: KeyLookup | undefined;
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #lastAttempt = Number.NEGATIVE_INFINITY;
@@ -48,7 +71,9 @@ export class JwksCache {
   fetchCount = 0;
 
   constructor(options: JwksOptions) {
-    this.#options = { maxAge: 10 * 60_000, cooldown: 30_000, retryAfter: 5_000, ...options };
+    const { store, ...rest } = options;
+    this.#options = { maxAge: 10 * 60_000, cooldown: 30_000, retryAfter: 5_000, ...rest };
+    this.#store = store;
   }
 
   /** Seconds a client should wait before retrying after an outage. */
@@ -83,7 +108,22 @@ export class JwksCache {
     return this.#inflight;
   }
 
+  /** A fresh key set from the shared store (cold start only); store failures are ignored. */
+  async #fromStore(): Promise<boolean> {
+    if (this.#store === undefined || this.#lookup !== undefined) return false;
+    try {
+      const stored = await this.#store.get(this.#options.url);
+      if (!stored || !Array.isArray(stored.keys) || Date.now() - stored.fetchedAt > this.#options.maxAge) return false;
+      this.#lookup = createLocalJWKSet({ keys: stored.keys.filter((k) => k && k.kty === "RSA") });
+      this.#fetchedAt = stored.fetchedAt;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async #load(): Promise<void> {
+    if (await this.#fromStore()) return;
     this.#lastAttempt = Date.now();
     this.fetchCount++;
     try {
@@ -102,6 +142,7 @@ export class JwksCache {
       if (usable.length === 0) throw new Error("JWKS response has no RSA key");
       this.#lookup = createLocalJWKSet({ keys: usable });
       this.#fetchedAt = Date.now();
+      this.#store?.put(this.#options.url, { keys: usable, fetchedAt: this.#fetchedAt }).catch(() => {});
     } catch (cause) {
       this.#lastFailure = Date.now();
       // Stale-if-error: keep the keys we have; only a cold cache is an outage.

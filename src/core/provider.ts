@@ -5,7 +5,6 @@
  *           └▶ protected path ─▶ Origin ─▶ bearer ─▶ verify ─▶ Session ─▶ next(request, context)
  *              any failure ─▶ one challenge builder ─▶ 400 / 401 / 403 / 503
  */
-import type { WorkOS } from "@workos-inc/node";
 import { extractBearerToken } from "./bearer.js";
 import { challengeResponse, corsHeaders, preflightResponse, withCors } from "./challenge.js";
 import { type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.js";
@@ -25,9 +24,9 @@ import {
   resourceFor,
 } from "./metadata.js";
 import { checkPolicy } from "./policy.js";
-import { createRequestContext, type RequestContext } from "./session.js";
+import { createRequestContext, type RequestContext, sessionFromClaims } from "./session.js";
+import { TokenCache } from "./token-cache.js";
 import { verifyAccessToken } from "./verify.js";
-import { bindClient, createClientHandle } from "./workos-client.js";
 
 /**
  * The outcome of {@link WorkOSProvider.authenticate}.
@@ -95,6 +94,8 @@ export interface WorkOSProvider {
   readonly resources: readonly string[];
   /** The JWKS cache (shared by every request of this provider). */
   readonly jwks: JwksCache;
+  /** Counters: full signature verifications, verified-token cache hits, JWKS fetches. */
+  readonly stats: { readonly verifications: number; readonly cacheHits: number; readonly jwksFetches: number };
   /** Verifies the request's bearer token. Never throws for a client mistake. */
   authenticate(request: Request): Promise<AuthResult>;
   /** The `Response` for a discovery route (PRM, AS metadata, their preflights), or `undefined`. */
@@ -110,8 +111,6 @@ export interface WorkOSProvider {
   handler<Rest extends unknown[]>(next: NextHandler<Rest>): (request: Request, ...rest: Rest) => Promise<Response>;
   /** The protected endpoint a path falls under, or `undefined`. */
   protectedEndpoint(pathname: string): string | undefined;
-  /** The WorkOS SDK client (lazy). Throws `ClientNotInitializedError` without `apiKey`. */
-  getClient(): WorkOS;
 }
 
 /** Path as a router might see it: decoded, `//` collapsed, lowercase. Fails closed on bad escapes. */
@@ -142,9 +141,13 @@ function comparablePath(pathname: string): string | null {
  */
 export function workosProvider(options: WorkOSConfig): WorkOSProvider {
   const config = resolveConfig(options);
-  const jwks = new JwksCache({ url: config.jwksURL, fetch: config.fetch, timeout: config.upstreamTimeout });
+  const jwks = new JwksCache({
+    url: config.jwksURL,
+    fetch: config.fetch,
+    timeout: config.upstreamTimeout,
+    store: config.jwksStore,
+  });
   const asMetadata = new AuthorizationServerMetadataProxy(config);
-  const clientHandle = createClientHandle(config);
   const lowerEndpoints = config.endpoints.map((e) => [e, e.toLowerCase()] as const);
   config.log?.(`[WorkOS] Protecting ${describeResources(config).join("; ")}. Register each resource URL in AuthKit.`);
 
@@ -169,25 +172,50 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     }
   };
 
+  const stats = { verifications: 0, cacheHits: 0 };
+
+  // Per endpoint, computed once: its canonical resource, metadata URL, accepted audiences and
+  // verified-token cache (an entry is only ever created by a verification for that endpoint).
+  const targets = new Map(
+    config.endpoints.map((endpoint) => {
+      const resource = resourceFor(config, endpoint);
+      return [
+        endpoint,
+        {
+          resource,
+          resourceMetadata: metadataURLFor(config, endpoint),
+          audience: [resource, ...config.audience, ...(config.acceptClientIdAudience ? [config.clientId] : [])],
+          cache: config.tokenCache ? new TokenCache(config.tokenCache) : undefined,
+        },
+      ] as const;
+    }),
+  );
+
   const authenticate = async (request: Request): Promise<AuthResult> => {
     const endpoint = protectedEndpoint(new URL(request.url).pathname) ?? (config.endpoints[0] as string);
-    const resource = resourceFor(config, endpoint);
-    const resourceMetadata = metadataURLFor(config, endpoint);
+    const target = targets.get(endpoint) as NonNullable<ReturnType<typeof targets.get>>;
     const origin = request.headers.get("origin");
     try {
       // MCP transports §security: validate Origin before anything else (DNS rebinding).
       if (origin !== null && !originAllowed(origin)) throw new AuthError("origin_not_allowed", "Origin is not allowed");
       const token = await extractBearerToken(request);
-      const session = await verifyAccessToken(token, {
-        issuer: config.issuer,
-        audience: [resource, ...config.audience, ...(config.acceptClientIdAudience ? [config.clientId] : [])],
-        clockTolerance: config.clockTolerance,
-        jwks,
-      });
-      registerSession(session);
-      bindClient(session, clientHandle);
+      let claims = target.cache?.get(token);
+      if (claims !== undefined) stats.cacheHits++;
+      else {
+        stats.verifications++;
+        claims = await verifyAccessToken(token, {
+          issuer: config.issuer,
+          audience: target.audience,
+          clockTolerance: config.clockTolerance,
+          jwks,
+        });
+        target.cache?.set(token, claims);
+      }
+      // A new session object per request: per-request memos (getUser) never leak across requests.
+      const session = sessionFromClaims(claims);
+      registerSession(session, config);
       bindScopes(session, config.scopeHierarchy);
-      return { ok: true, context: createRequestContext(token, session, resource, resourceMetadata) };
+      return { ok: true, context: createRequestContext(token, session, target.resource, target.resourceMetadata) };
     } catch (caught) {
       const error =
         caught instanceof AuthError
@@ -196,7 +224,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
       report(error, request);
       let response = challengeResponse(
         error,
-        { resourceMetadata, scopes: config.challengeScopes },
+        { resourceMetadata: target.resourceMetadata, scopes: config.challengeScopes },
         jwks.retryAfterSeconds,
       );
       if (origin !== null && originAllowed(origin)) response = withCors(response, origin);
@@ -275,12 +303,14 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     config,
     resources: Object.freeze(config.endpoints.map((e) => resourceFor(config, e))),
     jwks,
+    get stats() {
+      return { ...stats, jwksFetches: jwks.fetchCount };
+    },
     authenticate,
     authorize,
     metadata,
     prepare,
     handler,
     protectedEndpoint,
-    getClient: () => clientHandle.client(),
   });
 }

@@ -109,10 +109,10 @@ function isStringList(value: unknown): value is string[] {
 }
 
 /**
- * Checks the types of the AuthKit claims (jose checks `iss`, `aud`, `exp`, `nbf`, `iat`)
- * and builds the frozen {@link Session}. Throws `invalid_claim` / `missing_claim`.
+ * Checks the types of the AuthKit claims (jose checks `iss`, `aud`, `exp`, `nbf`, `iat`) and
+ * returns them frozen. Throws `invalid_claim` / `missing_claim`.
  */
-export function claimsToSession(payload: Record<string, unknown>): Session {
+export function validateClaims(payload: Record<string, unknown>): JWTClaims {
   if (typeof payload.sub !== "string" || payload.sub === "")
     throw new AuthError("missing_claim", "Token has no sub claim");
   if (typeof payload.exp !== "number") throw new AuthError("missing_claim", "Token has no numeric exp claim");
@@ -131,8 +131,11 @@ export function claimsToSession(payload: Record<string, unknown>): Session {
     (typeof act !== "object" || act === null || typeof (act as { sub?: unknown }).sub !== "string")
   )
     throw new AuthError("invalid_claim", "Claim act is not an object with a sub");
+  return deepFreeze({ ...payload, sid: (payload.sid as string | undefined) ?? "" }) as JWTClaims;
+}
 
-  const claims = deepFreeze({ ...payload, sid: (payload.sid as string | undefined) ?? "" }) as JWTClaims;
+/** Builds a frozen {@link Session} from validated claims (a new object per request). */
+export function sessionFromClaims(claims: JWTClaims): Session {
   const scopes = Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []);
   const session: Session = {
     userId: claims.sub,
@@ -152,6 +155,11 @@ export function claimsToSession(payload: Record<string, unknown>): Session {
     ...(claims.jti !== undefined && { tokenId: claims.jti }),
   };
   return Object.freeze(session);
+}
+
+/** Validates the claims and builds the session. */
+export function claimsToSession(payload: Record<string, unknown>): Session {
+  return sessionFromClaims(validateClaims(payload));
 }
 
 /** Builds the frozen request context for a verified token. */

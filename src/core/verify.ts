@@ -11,7 +11,7 @@
 import { errors, jwtVerify } from "jose";
 import { AuthError } from "./errors.js";
 import type { JwksCache } from "./jwks.js";
-import { claimsToSession, type Session } from "./session.js";
+import { type JWTClaims, validateClaims } from "./session.js";
 
 export interface VerifyOptions {
   readonly issuer: string;
@@ -23,15 +23,15 @@ export interface VerifyOptions {
 }
 
 /**
- * Verifies `token` and returns the {@link Session}, or throws an {@link AuthError} whose
- * `reason` names the failed check.
+ * Verifies `token` and returns its validated, frozen claims, or throws an {@link AuthError}
+ * whose `reason` names the failed check.
  *
  * @example
  * ```ts
- * const session = await verifyAccessToken(token, { issuer, audience: [resource], clockTolerance: 30, jwks });
+ * const claims = await verifyAccessToken(token, { issuer, audience: [resource], clockTolerance: 30, jwks });
  * ```
  */
-export async function verifyAccessToken(token: string, options: VerifyOptions): Promise<Session> {
+export async function verifyAccessToken(token: string, options: VerifyOptions): Promise<JWTClaims> {
   // A JWE has five segments, a JWS three: refuse anything else before any crypto.
   if (token.split(".").length !== 3)
     throw new AuthError("malformed_token", "Token is not a compact JWS (three segments)");
@@ -51,7 +51,7 @@ export async function verifyAccessToken(token: string, options: VerifyOptions): 
   const iat = payload.iat as number;
   if (iat > Date.now() / 1000 + options.clockTolerance)
     throw new AuthError("issued_in_future", "Token iat is in the future beyond the clock tolerance");
-  return claimsToSession(payload);
+  return validateClaims(payload);
 }
 
 function toAuthError(error: unknown): AuthError {

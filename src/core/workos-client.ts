@@ -5,61 +5,46 @@
  */
 import type { User, WorkOS } from "@workos-inc/node";
 import type { ResolvedConfig } from "./config.js";
-import { findSession, getSession } from "./context.js";
+import { findSession, getSession, ownerOf } from "./context.js";
 import { ClientNotInitializedError } from "./errors.js";
 import type { Session } from "./session.js";
 
-/** Per-provider access to the API client. Internal. */
-export interface ClientHandle {
-  /** The client; throws {@link ClientNotInitializedError} when no `apiKey` is configured. */
-  client(): WorkOS;
-  /** The loaded SDK instance. */
-  load(): Promise<WorkOS>;
-}
-
-const handles = new WeakMap<Session, ClientHandle>();
+const clients = new WeakMap<object, WorkOS>();
 const users = new WeakMap<Session, Promise<User>>();
-
-/** Links a verified session to its provider's client. Internal. */
-export function bindClient(session: Session, handle: ClientHandle): void {
-  handles.set(session, handle);
-}
-
-/** Creates the lazy client of one provider. Internal. */
-export function createClientHandle(config: ResolvedConfig): ClientHandle {
-  let loading: Promise<WorkOS> | undefined;
-  let instance: WorkOS | undefined;
-  const load = (): Promise<WorkOS> => {
-    if (config.apiKey === undefined) return Promise.reject(missingKey());
-    loading ??= import("@workos-inc/node").then(
-      ({ WorkOS }) => {
-        instance = new WorkOS(config.apiKey, {
-          clientId: config.clientId,
-          apiHostname: config.api.hostname,
-          https: config.api.https,
-          ...(config.api.port !== undefined && { port: config.api.port }),
-        });
-        return instance;
-      },
-      (cause: unknown) => {
-        loading = undefined;
-        throw new ClientNotInitializedError(" Install the optional peer dependency @workos-inc/node.", { cause });
-      },
-    );
-    return loading;
-  };
-  const proxy = lazyProxy(load, () => instance, []);
-  return {
-    client() {
-      if (config.apiKey === undefined) throw missingKey();
-      return proxy as WorkOS;
-    },
-    load,
-  };
-}
 
 function missingKey(): ClientNotInitializedError {
   return new ClientNotInitializedError(" The apiKey option (WORKOS_API_KEY) is not set.");
+}
+
+/** The lazy client of one provider's configuration. */
+function clientFor(config: ResolvedConfig): WorkOS {
+  if (config.apiKey === undefined) throw missingKey();
+  let client = clients.get(config);
+  if (client === undefined) {
+    let loading: Promise<WorkOS> | undefined;
+    let instance: WorkOS | undefined;
+    const load = (): Promise<WorkOS> => {
+      loading ??= import("@workos-inc/node").then(
+        ({ WorkOS }) => {
+          instance = new WorkOS(config.apiKey, {
+            clientId: config.clientId,
+            apiHostname: config.api.hostname,
+            https: config.api.https,
+            ...(config.api.port !== undefined && { port: config.api.port }),
+          });
+          return instance;
+        },
+        (cause: unknown) => {
+          loading = undefined;
+          throw new ClientNotInitializedError(" Install the optional peer dependency @workos-inc/node.", { cause });
+        },
+      );
+      return loading;
+    };
+    client = lazyProxy(load, () => instance, []) as WorkOS;
+    clients.set(config, client);
+  }
+  return client;
 }
 
 /**
@@ -105,17 +90,20 @@ function lazyProxy(
   });
 }
 
-function handleFor(source: unknown): { session: Session; handle: ClientHandle } {
+/** The provider config behind `source`: a provider itself, or the provider that verified its session. */
+function configFor(source: unknown): ResolvedConfig {
+  if (source && typeof source === "object" && "config" in source && "handler" in source)
+    return (source as { config: ResolvedConfig }).config;
   const session = findSession(source);
   if (session === undefined) throw new ClientNotInitializedError(" No authenticated request is in scope.");
-  const handle = handles.get(session);
-  if (handle === undefined) throw new ClientNotInitializedError();
-  return { session, handle };
+  const config = ownerOf(session) as ResolvedConfig | undefined;
+  if (config === undefined) throw new ClientNotInitializedError();
+  return config;
 }
 
 /**
  * The WorkOS SDK client of the provider that authenticated this request. Same `source`
- * rules as `getSession()`. The SDK is imported on first use; until then the returned object
+ * rules as `getSession()`, or the provider itself (`getClient(auth)`, outside any request). The SDK is imported on first use; until then the returned object
  * defers: every API method returns a Promise as usual.
  *
  * @example
@@ -124,7 +112,7 @@ function handleFor(source: unknown): { session: Session; handle: ClientHandle } 
  * ```
  */
 export function getClient(source?: unknown): WorkOS {
-  return handleFor(source).handle.client();
+  return clientFor(configFor(source));
 }
 
 /**
@@ -137,12 +125,12 @@ export function getClient(source?: unknown): WorkOS {
  * const { email, firstName } = await getUser(extra);
  * ```
  */
-export function getUser(source?: unknown): Promise<User> {
+export async function getUser(source?: unknown): Promise<User> {
   const session = getSession(source);
   let user = users.get(session);
   if (user === undefined) {
-    const { handle } = handleFor(source);
-    user = handle.load().then((client) => client.userManagement.getUser(session.userId));
+    const client = clientFor(configFor(source));
+    user = Promise.resolve(client.userManagement.getUser(session.userId));
     user.catch(() => users.delete(session));
     users.set(session, user);
   }

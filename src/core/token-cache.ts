@@ -1,0 +1,64 @@
+/**
+ * Verified-token cache: a token that passed full verification is accepted again without a
+ * second signature check until its `exp` (never longer). Bounded LRU; keyed by the token
+ * string itself (no hash round trip). One cache per provider and endpoint, so an entry is
+ * only ever created by a verification with the same configuration.
+ */
+import type { JWTClaims } from "./session.js";
+
+/** Options of the verified-token cache (`tokenCache` provider option). */
+export interface TokenCacheOptions {
+  /** Maximum entries; the least recently used is evicted. Default 10,000. */
+  readonly maxEntries?: number;
+}
+
+/**
+ * A bounded LRU of verified claims, entries dropped at `exp`.
+ *
+ * @example
+ * ```ts
+ * const cache = new TokenCache({ maxEntries: 1000 });
+ * cache.set(token, claims);
+ * cache.get(token); // claims until claims.exp
+ * ```
+ */
+export class TokenCache {
+  readonly #max: number;
+  readonly #entries = new Map<string, JWTClaims>();
+
+  constructor(options: TokenCacheOptions = {}) {
+    this.#max = options.maxEntries ?? 10_000;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(token: string): JWTClaims | undefined {
+    const claims = this.#entries.get(token);
+    if (claims === undefined) return undefined;
+    // Never past the token's own life: at `exp` the entry is gone, and the token goes back
+    // through full verification (where the clock tolerance applies, and it is refused).
+    if (Date.now() >= claims.exp * 1000) {
+      this.#entries.delete(token);
+      return undefined;
+    }
+    // LRU: move to the most recent position.
+    this.#entries.delete(token);
+    this.#entries.set(token, claims);
+    return claims;
+  }
+
+  set(token: string, claims: JWTClaims): void {
+    if (this.#max <= 0) return;
+    if (this.#entries.size >= this.#max) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(token, claims);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
