@@ -25,13 +25,26 @@ const CREDENTIALS = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?: +(.*))?$/s;
  * ```
  */
 export async function extractBearerToken(request: Request): Promise<string> {
-  const url = new URL(request.url);
-  const header = request.headers.get("authorization");
-  if (url.searchParams.has("access_token"))
-    throw new AuthError("token_in_query", "Access token sent in the query string (RFC 6750 §2.3 is not supported)");
+  const token = readBearerToken(request);
+  assertB64Token(token);
   if (await hasFormBodyToken(request))
     throw new AuthError("token_in_body", "Access token sent in the form body (RFC 6750 §2.2 is not supported)");
-  if (header === null || header === "") throw new AuthError("missing_token", "No Authorization header");
+  return token;
+}
+
+/**
+ * The synchronous part of {@link extractBearerToken}: header and query only (the hot path).
+ * Callers must still check the token's syntax (`assertB64Token`) before verifying it, and a
+ * form body (`mayCarryFormToken`).
+ */
+export function readBearerToken(request: Request): string {
+  // Cheap pre-check: parse the URL only when the query could carry a token.
+  if (request.url.includes("access_token") && new URL(request.url).searchParams.has("access_token"))
+    throw new AuthError("token_in_query", "Access token sent in the query string (RFC 6750 §2.3 is not supported)");
+  const header = request.headers.get("authorization");
+  if (header === null || header === "") {
+    throw new AuthError("missing_token", "No Authorization header");
+  }
   if (header.length > MAX_AUTHORIZATION_LENGTH)
     throw new AuthError("header_too_large", `Authorization header longer than ${MAX_AUTHORIZATION_LENGTH} bytes`);
   // Fetch joins repeated header fields with ", "; a b64token never contains a comma.
@@ -45,14 +58,27 @@ export async function extractBearerToken(request: Request): Promise<string> {
   if (scheme.toLowerCase() !== "bearer")
     throw new AuthError("unsupported_scheme", "Authorization scheme is not Bearer");
   if (credentials === "") throw new AuthError("empty_token", "Bearer scheme without a token");
-  if (!B64TOKEN.test(credentials))
-    throw new AuthError("malformed_header", "Bearer token has characters outside b64token");
   return credentials;
 }
 
-async function hasFormBodyToken(request: Request): Promise<boolean> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/x-www-form-urlencoded\b/i.test(type) || request.body === null || request.bodyUsed) return false;
+/**
+ * RFC 6750 §2.1 token syntax. Separate from {@link readBearerToken} so a token already in the
+ * verified-token cache (which only ever holds tokens that passed this) skips the scan.
+ */
+export function assertB64Token(token: string): void {
+  if (!B64TOKEN.test(token)) throw new AuthError("malformed_header", "Bearer token has characters outside b64token");
+}
+
+/** Whether the request has a form body that could carry `access_token` (RFC 6750 §2.2). */
+export function mayCarryFormToken(request: Request): boolean {
+  return (
+    /^application\/x-www-form-urlencoded\b/i.test(request.headers.get("content-type") ?? "") && request.body !== null
+  );
+}
+
+/** Reads a form body from a clone and looks for `access_token`. */
+export async function hasFormBodyToken(request: Request): Promise<boolean> {
+  if (!mayCarryFormToken(request) || request.bodyUsed) return false;
   try {
     const text = await request.clone().text();
     return text.length <= 1024 * 1024 && new URLSearchParams(text).has("access_token");

@@ -5,7 +5,7 @@
  *
  * Scope checks honour the provider's `scopeHierarchy` (e.g. `mcp:write` implies `mcp:read`).
  */
-import { getSession, type SessionSource } from "./context.js";
+import { getSession, ownerOf, type SessionSource } from "./context.js";
 import { WorkOSMcpError } from "./errors.js";
 import type { Session } from "./session.js";
 
@@ -65,14 +65,18 @@ export function expandScopes(scopes: readonly string[], hierarchy: ScopeHierarch
   return out;
 }
 
-/** Records the session's effective scopes (done by the provider at authentication). Internal. */
-export function bindScopes(session: Session, hierarchy: ScopeHierarchy): void {
-  effectiveScopes.set(session, expandScopes(session.scopes, hierarchy));
-}
-
-/** Whether the session's token grants `scope` (hierarchy honoured). */
+/**
+ * Whether the session's token grants `scope`, honouring the hierarchy of the provider that
+ * verified it (computed on first use, then memoised per session).
+ */
 export function hasScope(session: Session, scope: string): boolean {
-  return (effectiveScopes.get(session) ?? new Set(session.scopes)).has(scope);
+  let effective = effectiveScopes.get(session);
+  if (effective === undefined) {
+    const owner = ownerOf(session) as { scopeHierarchy?: ScopeHierarchy } | undefined;
+    effective = expandScopes(session.scopes, owner?.scopeHierarchy ?? {});
+    effectiveScopes.set(session, effective);
+  }
+  return effective.has(scope);
 }
 
 const list = (v: string | readonly string[]): readonly string[] => (typeof v === "string" ? [v] : v);

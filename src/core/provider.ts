@@ -5,13 +5,12 @@
  *           └▶ protected path ─▶ Origin ─▶ bearer ─▶ verify ─▶ Session ─▶ next(request, context)
  *              any failure ─▶ one challenge builder ─▶ 400 / 401 / 403 / 503
  */
-import { extractBearerToken } from "./bearer.js";
+import { assertB64Token, hasFormBodyToken, mayCarryFormToken, readBearerToken } from "./bearer.js";
 import { challengeResponse, corsHeaders, preflightResponse, withCors } from "./challenge.js";
 import { type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.js";
 import { registerSession, runWithContext } from "./context.js";
 import { createEnforcer, filterToolsList } from "./enforce.js";
 import { AuthError } from "./errors.js";
-import { bindScopes } from "./guards.js";
 import { JwksCache } from "./jwks.js";
 import {
   AS_METADATA_PATH,
@@ -198,10 +197,14 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     try {
       // MCP transports §security: validate Origin before anything else (DNS rebinding).
       if (origin !== null && !originAllowed(origin)) throw new AuthError("origin_not_allowed", "Origin is not allowed");
-      const token = await extractBearerToken(request);
+      // RFC 6750 §2.2 form-body tokens are refused too; only a form body needs the async read.
+      if (mayCarryFormToken(request) && (await hasFormBodyToken(request)))
+        throw new AuthError("token_in_body", "Access token sent in the form body (RFC 6750 §2.2 is not supported)");
+      const token = readBearerToken(request);
       let claims = target.cache?.get(token);
       if (claims !== undefined) stats.cacheHits++;
       else {
+        assertB64Token(token);
         stats.verifications++;
         claims = await verifyAccessToken(token, {
           issuer: config.issuer,
@@ -214,7 +217,6 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
       // A new session object per request: per-request memos (getUser) never leak across requests.
       const session = sessionFromClaims(claims);
       registerSession(session, config);
-      bindScopes(session, config.scopeHierarchy);
       return { ok: true, context: createRequestContext(token, session, target.resource, target.resourceMetadata) };
     } catch (caught) {
       const error =
