@@ -81,21 +81,38 @@ export class JwksCache {
     return Math.max(1, Math.ceil(this.#options.retryAfter / 1000));
   }
 
-  readonly getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
-    const now = Date.now();
-    if (this.#lookup === undefined || now - this.#fetchedAt > this.#options.maxAge) await this.#refresh();
+  readonly getKey = (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
+    const lookup = this.#lookup;
+    // Hot path: fresh keys, a known kid — no extra promise hops.
+    if (lookup !== undefined && Date.now() - this.#fetchedAt <= this.#options.maxAge) {
+      return lookup(header, token).catch((error: unknown) => this.#onLookupError(error, header, token, lookup));
+    }
+    return this.#slowKey(header, token);
+  };
+
+  async #slowKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
+    await this.#refresh();
     const lookup = this.#lookup;
     if (lookup === undefined) throw new AuthError("jwks_unavailable", "No JWKS could be fetched from AuthKit");
     try {
       return await lookup(header, token);
     } catch (error) {
-      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
-      // Unknown kid: maybe AuthKit rotated keys. Refetch, but at most once per cooldown.
-      if (Date.now() - this.#lastAttempt < this.#options.cooldown) throw error;
-      await this.#refresh();
-      return await (this.#lookup ?? lookup)(header, token);
+      return this.#onLookupError(error, header, token, lookup);
     }
-  };
+  }
+
+  async #onLookupError(
+    error: unknown,
+    header: JWSHeaderParameters,
+    token: FlattenedJWSInput,
+    lookup: KeyLookup,
+  ): Promise<CryptoKey> {
+    if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+    // Unknown kid: maybe AuthKit rotated keys. Refetch, but at most once per cooldown.
+    if (Date.now() - this.#lastAttempt < this.#options.cooldown) throw error;
+    await this.#refresh();
+    return await (this.#lookup ?? lookup)(header, token);
+  }
 
   #refresh(): Promise<void> {
     if (this.#inflight) return this.#inflight;
