@@ -28,7 +28,6 @@ async function listen(handler: (r: Request) => Promise<Response>): Promise<{ url
   return { url: origin, close: () => server.close() };
 }
 
-
 // --- the local AuthKit, its JWKS on loopback, and the tokens -------------------------------
 const issuerPort = await new Promise<number>((resolve) => {
   const s = createServer();

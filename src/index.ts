@@ -25,6 +25,7 @@ export {
   ConfigError,
   SessionNotInitializedError,
   type WireError,
+  WorkOSApiError,
   WorkOSMcpError,
 } from "./core/errors.js";
 export {

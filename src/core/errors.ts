@@ -174,3 +174,37 @@ export class ClientNotInitializedError extends WorkOSMcpError {
     );
   }
 }
+
+/**
+ * A WorkOS API call failed (through `getUser()` or `getClient()`): WorkOS's HTTP `status`, its
+ * `requestId` (for WorkOS support), its error `workosCode`, and `retryAfter` (seconds) on 429.
+ * The SDK's error is the `cause`. The API key never appears in the message.
+ *
+ * @example
+ * ```ts
+ * try { await getUser(ctx); } catch (e) { if (e instanceof WorkOSApiError && e.status === 404) ... }
+ * ```
+ */
+export class WorkOSApiError extends WorkOSMcpError {
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  readonly workosCode: string | undefined;
+  readonly retryAfter: number | undefined;
+  constructor(
+    details: { status?: number; requestId?: string; workosCode?: string; retryAfter?: number; message: string },
+    options?: { cause?: unknown },
+  ) {
+    const parts = [
+      `[WorkOS] API request failed${details.status !== undefined ? ` with HTTP ${details.status}` : ""}`,
+      details.workosCode ? ` (${details.workosCode})` : "",
+      `: ${details.message}`,
+      details.retryAfter !== undefined ? `; retry after ${details.retryAfter} s` : "",
+      details.requestId ? `; WorkOS request id ${details.requestId}` : "",
+    ];
+    super("workos_api_error", parts.join(""), options);
+    this.status = details.status;
+    this.requestId = details.requestId;
+    this.workosCode = details.workosCode;
+    this.retryAfter = details.retryAfter;
+  }
+}

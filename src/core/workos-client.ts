@@ -6,11 +6,29 @@
 import type { User, WorkOS } from "@workos-inc/node";
 import type { ResolvedConfig } from "./config.js";
 import { findSession, getSession, ownerOf } from "./context.js";
-import { ClientNotInitializedError } from "./errors.js";
+import { ClientNotInitializedError, WorkOSApiError } from "./errors.js";
 import type { Session } from "./session.js";
 
 const clients = new WeakMap<object, WorkOS>();
 const users = new WeakMap<Session, Promise<User>>();
+
+/** Turns an SDK error into a {@link WorkOSApiError}, with the API key scrubbed from any text. */
+function toApiError(error: unknown, apiKey: string): unknown {
+  if (error instanceof ClientNotInitializedError || error instanceof WorkOSApiError) return error;
+  if (!(error instanceof Error)) return error;
+  const e = error as Error & { status?: unknown; requestID?: unknown; code?: unknown; retryAfter?: unknown };
+  const scrub = (text: string) => (apiKey ? text.split(apiKey).join("[redacted]") : text);
+  return new WorkOSApiError(
+    {
+      message: scrub(e.message || e.name),
+      ...(typeof e.status === "number" && { status: e.status }),
+      ...(typeof e.requestID === "string" && e.requestID && { requestId: e.requestID }),
+      ...(typeof e.code === "string" && { workosCode: e.code }),
+      ...(typeof e.retryAfter === "number" && { retryAfter: e.retryAfter }),
+    },
+    { cause: error },
+  );
+}
 
 function missingKey(): ClientNotInitializedError {
   return new ClientNotInitializedError(" The apiKey option (WORKOS_API_KEY) is not set.");
@@ -41,7 +59,13 @@ function clientFor(config: ResolvedConfig): WorkOS {
       );
       return loading;
     };
-    client = lazyProxy(load, () => instance, []) as WorkOS;
+    const apiKey = config.apiKey;
+    client = lazyProxy(
+      load,
+      () => instance,
+      [],
+      (e) => toApiError(e, apiKey),
+    ) as WorkOS;
     clients.set(config, client);
   }
   return client;
@@ -56,6 +80,7 @@ function lazyProxy(
   load: () => Promise<WorkOS>,
   loaded: () => WorkOS | undefined,
   path: readonly PropertyKey[],
+  wrap: (error: unknown) => unknown,
 ): unknown {
   const resolve = (root: WorkOS) => {
     let owner: unknown;
@@ -70,19 +95,29 @@ function lazyProxy(
     get(_target, key) {
       const real = loaded();
       if (real !== undefined) {
-        const { value } = resolve(real);
-        const next = (value as Record<PropertyKey, unknown>)[key];
-        return typeof next === "function" ? next.bind(value) : next;
-      }
-      if (key === "then") return undefined; // not a thenable: `await getClient()` must not hang
-      return lazyProxy(load, loaded, [...path, key]);
+        const next = (resolve(real).value as Record<PropertyKey, unknown>)[key];
+        // Plain values straight through; objects and methods stay proxied so every call's
+        // errors become WorkOSApiError.
+        if (next === null || (typeof next !== "object" && typeof next !== "function")) return next;
+      } else if (key === "then") return undefined; // not a thenable: `await getClient()` must not hang
+      return lazyProxy(load, loaded, [...path, key], wrap);
     },
     apply(_target, _this, args) {
       const call = (root: WorkOS) => {
         const { owner, value } = resolve(root);
         if (typeof value !== "function")
           throw new TypeError(`WorkOS client: ${path.map(String).join(".")} is not a function`);
-        return (value as (...a: unknown[]) => unknown).apply(owner, args);
+        let result: unknown;
+        try {
+          result = (value as (...a: unknown[]) => unknown).apply(owner, args);
+        } catch (error) {
+          throw wrap(error);
+        }
+        return result instanceof Promise
+          ? result.catch((error: unknown) => {
+              throw wrap(error);
+            })
+          : result;
       };
       const real = loaded();
       return real !== undefined ? call(real) : load().then(call);
