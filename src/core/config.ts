@@ -54,7 +54,7 @@ export interface WorkOSConfig {
   readonly clockTolerance?: number | undefined;
   /** Advertised as `resource_name`. */
   readonly resourceName?: string | undefined;
-  /** Origins allowed to call the MCP endpoint from a browser. Default: `baseURL`'s origin. `"*"` disables the check. */
+  /** Origins allowed to call the MCP endpoint from a browser. Default: `baseURL`'s origin and loopback origins. `"*"` disables the check. */
   readonly allowedOrigins?: readonly string[] | "*" | undefined;
   /** WorkOS API base URL (default `https://api.workos.com`); `http://` only on loopback (local AuthKit, tests). */
   readonly apiURL?: string | undefined;
@@ -97,6 +97,8 @@ export interface ResolvedConfig {
   readonly clockTolerance: number;
   readonly resourceName: string | undefined;
   readonly allowedOrigins: ReadonlySet<string> | "*";
+  /** Loopback origins (any port) allowed: true when `allowedOrigins` is not given. */
+  readonly allowLoopbackOrigins: boolean;
   readonly api: { readonly hostname: string; readonly port: number | undefined; readonly https: boolean };
   readonly upstreamTimeout: number;
   readonly onError: OnErrorHook | undefined;
@@ -296,6 +298,7 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
     clockTolerance: tolerance,
     resourceName: optionalString(c, "resourceName"),
     allowedOrigins,
+    allowLoopbackOrigins: c.allowedOrigins === undefined,
     api: Object.freeze({
       hostname: api.hostname,
       port: api.port === "" ? undefined : Number(api.port),

@@ -32,6 +32,17 @@ export function registerSession(session: Session, owner: object): void {
   issued.set(session, owner);
 }
 
+const ended = new WeakSet<Session>();
+
+/**
+ * Ends a session's usability when its request has been answered (the response body fully sent
+ * or cancelled): a reference kept beyond the request can no longer be used. Internal.
+ */
+export function revokeSession(session: Session): void {
+  issued.delete(session);
+  ended.add(session);
+}
+
 /** The config of the provider that verified `session`. Internal. */
 export function ownerOf(session: Session): object | undefined {
   return issued.get(session);
@@ -104,7 +115,7 @@ function sessionFromAuthInfo(authInfo: unknown): Session | undefined {
 }
 
 /** Finds the session of `source` (or of the current async context), trusted or not at all. */
-export function findSession(source?: unknown): Session | undefined {
+export function findSession(source?: unknown, includeEnded = false): Session | undefined {
   let candidate: unknown;
   if (source === undefined || source === null) {
     candidate = getStorage()?.getStore()?.session;
@@ -120,7 +131,9 @@ export function findSession(source?: unknown): Session | undefined {
       candidate = (value as { session?: unknown } | undefined)?.session;
     }
   }
-  return candidate !== undefined && issued.has(candidate as Session) ? (candidate as Session) : undefined;
+  if (candidate === undefined) return undefined;
+  if (issued.has(candidate as Session)) return candidate as Session;
+  return includeEnded && ended.has(candidate as Session) ? (candidate as Session) : undefined;
 }
 
 /**
@@ -142,10 +155,13 @@ export function findSession(source?: unknown): Session | undefined {
 export function getSession(source?: SessionSource | unknown): Session {
   const session = findSession(source);
   if (session === undefined) {
+    const stale = findSession(source, true);
     const hint =
-      source === undefined && getStorage() === null
-        ? " This runtime has no AsyncLocalStorage: pass the request context or the tool's extra, e.g. getSession(extra)."
-        : "";
+      stale !== undefined
+        ? " Its request has ended: a session is only usable while its request is being answered."
+        : source === undefined && getStorage() === null
+          ? " This runtime has no AsyncLocalStorage: pass the request context or the tool's extra, e.g. getSession(extra)."
+          : "";
     throw new SessionNotInitializedError(hint);
   }
   return session;

@@ -7,8 +7,8 @@
  */
 import { assertB64Token, hasFormBodyToken, mayCarryFormToken, readBearerToken } from "./bearer.js";
 import { challengeResponse, corsHeaders, preflightResponse, withCors } from "./challenge.js";
-import { type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.js";
-import { registerSession, runWithContext } from "./context.js";
+import { isLoopbackHost, type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.js";
+import { registerSession, revokeSession, runWithContext } from "./context.js";
 import { createEnforcer, filterToolsList } from "./enforce.js";
 import { AuthError } from "./errors.js";
 import { JwksCache } from "./jwks.js";
@@ -112,6 +112,21 @@ export interface WorkOSProvider {
   protectedEndpoint(pathname: string): string | undefined;
 }
 
+/** Calls `done` once the response body has been fully read or cancelled (at once when it has none). */
+function onBodyEnd(response: Response, done: () => void): Response {
+  if (response.body === null) {
+    done();
+    return response;
+  }
+  const { readable, writable } = new TransformStream();
+  response.body.pipeTo(writable).then(done, done);
+  return new Response(readable, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
 /** Path as a router might see it: decoded, `//` collapsed, lowercase. Fails closed on bad escapes. */
 function comparablePath(pathname: string): string | null {
   try {
@@ -159,7 +174,10 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     return undefined;
   };
 
-  const originAllowed = (origin: string): boolean => config.allowedOrigins === "*" || config.allowedOrigins.has(origin);
+  const originAllowed = (origin: string): boolean =>
+    config.allowedOrigins === "*" ||
+    config.allowedOrigins.has(origin) ||
+    (config.allowLoopbackOrigins && URL.canParse(origin) && isLoopbackHost(new URL(origin).hostname));
   const corsFor = (response: Response, origin: string | null): Response =>
     origin !== null && originAllowed(origin) ? withCors(response, origin) : response;
 
@@ -271,7 +289,8 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
         finish: async (response) => {
           let out = response;
           if (filterTools && context) out = await filterToolsList(out, toolAllowed(context));
-          return cors ? withCors(out, origin) : out;
+          if (cors) out = withCors(out, origin);
+          return context ? onBodyEnd(out, () => revokeSession(context.session)) : out;
         },
       };
     };
