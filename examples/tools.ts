@@ -9,6 +9,7 @@ import {
   getClient,
   getSession,
   getUser,
+  hasAsyncContext,
   requireOrganization,
   requirePermission,
   requireRole,
@@ -103,6 +104,20 @@ export function createExampleServer(): McpServer {
     ({ note }, ctx) => {
       const { userId } = requireScope("mcp:write", ctx);
       return text(`Saved a note of ${note.length} characters for ${userId}`);
+    },
+  );
+
+  // Isolation check used by the load tests: the caller seen explicitly (ctx) and implicitly
+  // (AsyncLocalStorage), after an optional delay.
+  server.registerTool(
+    "echo-identity",
+    {
+      description: "Returns the caller as seen through the context and through no-argument getSession()",
+      inputSchema: z.object({ delayMs: z.number().int().min(0).max(100).optional() }),
+    },
+    async ({ delayMs }, ctx) => {
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return text({ explicit: getSession(ctx).userId, implicit: hasAsyncContext() ? getSession().userId : null });
     },
   );
 

@@ -14,7 +14,7 @@ import { oauthJson } from "./responses.js";
 import { DEFAULT_SEED, parseSeed, type Seed } from "./seed.js";
 import { token } from "./token.js";
 import { type MintOptions, signAccessToken } from "./tokens.js";
-import { workosApi } from "./workos-api.js";
+import { RateLimiter, workosApi } from "./workos-api.js";
 
 /** Options of {@link createLocalAuthKit}. */
 export interface LocalAuthKitOptions {
@@ -30,6 +30,8 @@ export interface LocalAuthKitOptions {
   readonly accessTokenTtl?: number | undefined;
   /** Authorization-code lifetime in seconds. Default 60. */
   readonly codeTtl?: number | undefined;
+  /** Rate-limit the WorkOS API stand-in (429 with `Retry-After` past it), e.g. `{ requests: 10, perSeconds: 1 }`. */
+  readonly rateLimit?: { readonly requests: number; readonly perSeconds: number } | undefined;
 }
 
 /** What {@link createLocalAuthKit} returns. */
@@ -76,6 +78,9 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
   const apiKey = options.apiKey ?? DEFAULT_LOCAL_API_KEY;
   const key = lazySigningKey(options.signingKey);
   const store = new OAuthStore();
+  const limiter = options.rateLimit
+    ? new RateLimiter(options.rateLimit.requests, options.rateLimit.perSeconds)
+    : undefined;
   const accessTokenTtl = options.accessTokenTtl ?? 3600;
   const codeTtl = (options.codeTtl ?? 60) * 1000;
   const authorizeCtx = { issuer, seed, store, codeTtl };
@@ -129,7 +134,7 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
       case "/":
         return oauthJson({ name: "authkit-mcp local AuthKit", issuer, users: seed.users.map((u) => u.email) });
     }
-    return workosApi(request, seed, apiKey) ?? oauthJson({ error: "not_found" }, 404);
+    return workosApi(request, seed, apiKey, limiter) ?? oauthJson({ error: "not_found" }, 404);
   };
 
   return Object.freeze({

@@ -110,6 +110,37 @@ export function paginate<T extends { id: string }>(items: readonly T[], params: 
   });
 }
 
+const API_PREFIXES = ["/user_management/", "/organizations", "/directories", "/directory_users", "/directory_groups"];
+function isApiPath(path: string): boolean {
+  return API_PREFIXES.some((p) => path === p.replace(/\/$/, "") || path.startsWith(p));
+}
+
+/**
+ * A fixed-window rate limit for the WorkOS API stand-in (`rateLimit` option), so the 429 path
+ * (with `Retry-After`) can be exercised.
+ */
+export class RateLimiter {
+  #windowStart = 0;
+  #count = 0;
+  constructor(
+    readonly requests: number,
+    readonly perSeconds: number,
+  ) {}
+  /** `undefined` when allowed, else the seconds to wait. */
+  take(): number | undefined {
+    const now = Date.now();
+    if (now - this.#windowStart >= this.perSeconds * 1000) {
+      this.#windowStart = now;
+      this.#count = 0;
+    }
+    if (this.#count < this.requests) {
+      this.#count++;
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((this.#windowStart + this.perSeconds * 1000 - now) / 1000));
+  }
+}
+
 /**
  * Answers a WorkOS API request from the seed, or `undefined` when the path is not an API path.
  *
@@ -118,12 +149,18 @@ export function paginate<T extends { id: string }>(items: readonly T[], params: 
  * const res = workosApi(request, seed, "sk_test_local");
  * ```
  */
-export function workosApi(request: Request, seed: Seed, apiKey: string): Response | undefined {
+export function workosApi(request: Request, seed: Seed, apiKey: string, limiter?: RateLimiter): Response | undefined {
   const url = new URL(request.url);
   const path = url.pathname;
-  if (!path.startsWith("/user_management/") && !path.startsWith("/organizations")) return undefined;
+  if (!isApiPath(path)) return undefined;
   if (request.headers.get("authorization") !== `Bearer ${apiKey}`) {
     return json({ message: "Could not authorize the request. Maybe your API key is invalid?" }, 401);
+  }
+  const wait = limiter?.take();
+  if (wait !== undefined) {
+    const res = json({ message: "Rate limit exceeded", code: "rate_limit_exceeded" }, 429);
+    res.headers.set("retry-after", String(wait));
+    return res;
   }
   if (request.method !== "GET") return json({ message: "Method not allowed in the local AuthKit" }, 405);
   const q = url.searchParams;

@@ -32,6 +32,7 @@ describe("example worker", () => {
       [
         "admin-only-tool",
         "check-permission",
+        "echo-identity",
         "get-my-memberships",
         "get-user-profile",
         "greet",
