@@ -6,6 +6,7 @@
 import { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import {
+  ForbiddenError,
   getClient,
   getSession,
   getUser,
@@ -74,6 +75,64 @@ export function createExampleServer(): McpServer {
       const memberships = await getClient(ctx).userManagement.listOrganizationMemberships({ userId: session.userId });
       if (memberships.data.length === 0) return text("You are not a member of any organizations.");
       return text(memberships.data);
+    },
+  );
+
+  // The documentation's SDK section, with the checks a real deployment wants. WorkOS errors
+  // (404, 401, 429) surface as WorkOSApiError: status and WorkOS request id, never the API key.
+  const requireUserAdmin = (ctx: unknown) => {
+    const session = getSession(ctx);
+    if (!session.permissions?.includes("users:manage") && session.role !== "admin")
+      throw new ForbiddenError("permission_required", "users:manage permission or admin role required", [
+        "users:manage",
+      ]);
+    return session;
+  };
+
+  server.registerTool(
+    "list-users",
+    {
+      description: "Lists users (requires users:manage or the admin role)",
+      inputSchema: z.object({ limit: z.number().int().min(1).max(100).optional(), after: z.string().optional() }),
+    },
+    async ({ limit, after }, ctx) => {
+      requireUserAdmin(ctx);
+      const page = await getClient(ctx).userManagement.listUsers({ limit: limit ?? 10, ...(after && { after }) });
+      return text({
+        users: page.data.map((u) => ({ id: u.id, email: u.email, firstName: u.firstName, lastName: u.lastName })),
+        after: page.listMetadata.after ?? null,
+      });
+    },
+  );
+
+  server.registerTool(
+    "get-organization",
+    {
+      description: "Gets an organization (default: yours)",
+      inputSchema: z.object({ organizationId: z.string().optional() }),
+    },
+    async ({ organizationId }, ctx) => {
+      const session = getSession(ctx);
+      const id = organizationId ?? requireOrganization(ctx).organizationId;
+      // Only your own organization, unless you manage users.
+      if (id !== session.organizationId) requireUserAdmin(ctx);
+      const org = await getClient(ctx).organizations.getOrganization(id);
+      return text({ id: org.id, name: org.name, domains: org.domains.map((d) => d.domain) });
+    },
+  );
+
+  server.registerTool(
+    "list-directory-users",
+    {
+      description: "Lists the SCIM directory users of a directory (requires users:manage or the admin role)",
+      inputSchema: z.object({ directory: z.string(), limit: z.number().int().min(1).max(100).optional() }),
+    },
+    async ({ directory, limit }, ctx) => {
+      requireUserAdmin(ctx);
+      const page = await getClient(ctx).directorySync.listUsers({ directory, limit: limit ?? 10 });
+      return text(
+        page.data.map((u) => ({ id: u.id, email: u.email, state: u.state, groups: u.groups.map((g) => g.name) })),
+      );
     },
   );
 

@@ -70,6 +70,64 @@ function membershipJson(m: SeedMembership, seed: Seed) {
   };
 }
 
+/** One SCIM directory per organization (`directory_<orgId>`), as the local AuthKit seeds them. */
+export function directoriesOf(seed: Seed) {
+  return seed.organizations.map((o) => ({ id: `directory_${o.id}`, organization: o }));
+}
+
+function directoryJson(d: { id: string; organization: SeedOrganization }) {
+  return {
+    object: "directory",
+    id: d.id,
+    domain: d.organization.domains?.[0] ?? `${d.organization.id}.example`,
+    name: `${d.organization.name} SCIM`,
+    organization_id: d.organization.id,
+    state: "active",
+    type: "generic scim v2.0",
+    external_key: `ext_${d.id}`,
+    created_at: CREATED,
+    updated_at: CREATED,
+  };
+}
+
+function groupsJson(directoryId: string, orgId: string) {
+  return ["Everyone", "Engineering"].map((name) => ({
+    object: "directory_group",
+    id: `directory_group_${orgId}_${name.toLowerCase()}`,
+    idp_id: `${name.toLowerCase()}-idp`,
+    directory_id: directoryId,
+    organization_id: orgId,
+    name,
+    raw_attributes: {},
+    created_at: CREATED,
+    updated_at: CREATED,
+  }));
+}
+
+function directoryUserJson(m: SeedMembership, seed: Seed, directoryId: string) {
+  const u = seed.users.find((x) => x.id === m.userId) as SeedUser;
+  const groups = groupsJson(directoryId, m.organizationId).filter((g) => g.name === "Everyone" || m.role === "admin");
+  return {
+    object: "directory_user",
+    id: `directory_user_${m.organizationId}_${u.id}`,
+    idp_id: `idp_${u.id}`,
+    directory_id: directoryId,
+    organization_id: m.organizationId,
+    first_name: u.firstName ?? null,
+    last_name: u.lastName ?? null,
+    email: u.email,
+    emails: [{ primary: true, type: "work", value: u.email }],
+    username: u.email,
+    groups,
+    state: "active",
+    role: { slug: m.role },
+    custom_attributes: {},
+    raw_attributes: {},
+    created_at: CREATED,
+    updated_at: CREATED,
+  };
+}
+
 /**
  * WorkOS list envelope with cursor pagination: `limit` (1-100, default 10), `before`/`after`
  * (ids), `order` (`desc` default, as WorkOS; ids sort in creation order here).
@@ -201,5 +259,27 @@ export function workosApi(request: Request, seed: Seed, apiKey: string, limiter?
     return org ? json(organizationJson(org)) : notFound("Organization", id);
   }
   if (path === "/organizations") return paginate(seed.organizations.map(organizationJson), q);
+  const directories = directoriesOf(seed);
+  if (path === "/directories") {
+    const org = q.get("organization_id");
+    return paginate(directories.filter((d) => !org || d.organization.id === org).map(directoryJson), q);
+  }
+  const directoryId = /^\/directories\/([^/]+)$/.exec(path)?.[1];
+  if (directoryId !== undefined) {
+    const d = directories.find((x) => x.id === decodeURIComponent(directoryId));
+    return d ? json(directoryJson(d)) : notFound("Directory", decodeURIComponent(directoryId));
+  }
+  if (path === "/directory_users" || path === "/directory_groups") {
+    const id = q.get("directory");
+    if (!id) return json({ code: "invalid_request_parameters", message: "directory is required" }, 422);
+    const d = directories.find((x) => x.id === id);
+    if (!d) return notFound("Directory", id);
+    if (path === "/directory_groups") return paginate(groupsJson(d.id, d.organization.id), q);
+    const members = seed.memberships.filter((m) => m.organizationId === d.organization.id);
+    return paginate(
+      members.map((m) => directoryUserJson(m, seed, d.id)),
+      q,
+    );
+  }
   return json({ message: "Not found" }, 404);
 }
