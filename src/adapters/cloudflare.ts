@@ -15,6 +15,8 @@ export interface WorkOSEnv {
   readonly BASE_URL?: string;
   /** WorkOS API base URL; default `https://api.workos.com` (the local AuthKit sets it). */
   readonly WORKOS_API_URL?: string;
+  /** WorkOS SDK retries for transient failures (`apiMaxRetries`), e.g. "0". */
+  readonly WORKOS_API_MAX_RETRIES?: string;
 }
 
 /** A Worker fetch handler that also receives the request context (`undefined` off the protected paths). */
@@ -45,6 +47,7 @@ export function configFromEnv<Env extends WorkOSEnv>(env: Env, options?: WorkerO
     authkitDomain: env.WORKOS_AUTHKIT_DOMAIN ?? "",
     baseURL: env.BASE_URL ?? "",
     apiURL: env.WORKOS_API_URL || undefined,
+    ...(env.WORKOS_API_MAX_RETRIES && { apiMaxRetries: Number(env.WORKOS_API_MAX_RETRIES) }),
     ...extra,
   };
 }
@@ -96,6 +99,7 @@ const ENV_NAMES: Record<string, string> = {
   authkitDomain: "WORKOS_AUTHKIT_DOMAIN",
   baseURL: "BASE_URL",
   apiURL: "WORKOS_API_URL",
+  apiMaxRetries: "WORKOS_API_MAX_RETRIES",
 };
 
 /** Identifies an env by its string values (env objects need not be the same object per request). */

@@ -58,6 +58,8 @@ export interface WorkOSConfig {
   readonly allowedOrigins?: readonly string[] | "*" | undefined;
   /** WorkOS API base URL (default `https://api.workos.com`); `http://` only on loopback (local AuthKit, tests). */
   readonly apiURL?: string | undefined;
+  /** Retries of the WorkOS SDK for transient failures (429 honours `Retry-After`). Default: the SDK's (3). */
+  readonly apiMaxRetries?: number | undefined;
   /** Milliseconds before a JWKS or metadata fetch to AuthKit is abandoned. Default 5000. */
   readonly upstreamTimeout?: number | undefined;
   /** Receives each refused request's internal reason. */
@@ -99,7 +101,12 @@ export interface ResolvedConfig {
   readonly allowedOrigins: ReadonlySet<string> | "*";
   /** Loopback origins (any port) allowed: true when `allowedOrigins` is not given. */
   readonly allowLoopbackOrigins: boolean;
-  readonly api: { readonly hostname: string; readonly port: number | undefined; readonly https: boolean };
+  readonly api: {
+    readonly hostname: string;
+    readonly port: number | undefined;
+    readonly https: boolean;
+    readonly maxRetries: number | undefined;
+  };
   readonly upstreamTimeout: number;
   readonly onError: OnErrorHook | undefined;
   readonly fetch: typeof fetch;
@@ -175,6 +182,13 @@ function stringList(option: string, raw: unknown): string[] {
   if (!Array.isArray(list) || list.some((v) => typeof v !== "string" || v === ""))
     fail(option, `Invalid config: ${option} must be a string or a list of non-empty strings`);
   return [...new Set(list as string[])];
+}
+
+function parseRetries(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!Number.isInteger(raw) || (raw as number) < 0 || (raw as number) > 10)
+    fail("apiMaxRetries", "Invalid config: apiMaxRetries must be an integer from 0 to 10");
+  return raw as number;
 }
 
 function parseTokenCache(raw: unknown): TokenCacheOptions | false {
@@ -303,6 +317,7 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
       hostname: api.hostname,
       port: api.port === "" ? undefined : Number(api.port),
       https: api.protocol === "https:",
+      maxRetries: parseRetries(c.apiMaxRetries),
     }),
     upstreamTimeout: timeout,
     onError: c.onError as OnErrorHook | undefined,

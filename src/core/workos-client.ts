@@ -49,6 +49,7 @@ function clientFor(config: ResolvedConfig): WorkOS {
             apiHostname: config.api.hostname,
             https: config.api.https,
             ...(config.api.port !== undefined && { port: config.api.port }),
+            ...(config.api.maxRetries !== undefined && { maxRetries: config.api.maxRetries }),
           });
           return instance;
         },
