@@ -58,6 +58,8 @@ export interface WorkOSConfig {
   readonly allowedOrigins?: readonly string[] | "*" | undefined;
   /** WorkOS API base URL (default `https://api.workos.com`); `http://` only on loopback (local AuthKit, tests). */
   readonly apiURL?: string | undefined;
+  /** Seconds `getUser()` results are reused across requests (same user, same provider). Default 0: off. */
+  readonly userCacheTtl?: number | undefined;
   /** Retries of the WorkOS SDK for transient failures (429 honours `Retry-After`). Default: the SDK's (3). */
   readonly apiMaxRetries?: number | undefined;
   /** Milliseconds before a JWKS or metadata fetch to AuthKit is abandoned. Default 5000. */
@@ -121,6 +123,7 @@ export interface ResolvedConfig {
   /** The 401 challenge's `scope`: the endpoint's required scopes, else `scopes`. */
   readonly challengeScopes: readonly string[];
   readonly tokenCache: TokenCacheOptions | false;
+  readonly userCacheTtl: number;
   readonly jwksStore: JwksStore | undefined;
 }
 
@@ -182,6 +185,13 @@ function stringList(option: string, raw: unknown): string[] {
   if (!Array.isArray(list) || list.some((v) => typeof v !== "string" || v === ""))
     fail(option, `Invalid config: ${option} must be a string or a list of non-empty strings`);
   return [...new Set(list as string[])];
+}
+
+function parseUserCacheTtl(raw: unknown): number {
+  if (raw === undefined) return 0;
+  if (typeof raw !== "number" || !Number.isFinite(raw) || raw < 0 || raw > 3600)
+    fail("userCacheTtl", "Invalid config: userCacheTtl must be seconds between 0 and 3600");
+  return raw;
 }
 
 function parseRetries(raw: unknown): number | undefined {
@@ -333,6 +343,7 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
     advertisedScopes: Object.freeze(advertisedScopes),
     challengeScopes: Object.freeze(endpointScopes.length > 0 ? endpointScopes : scopes),
     tokenCache: parseTokenCache(c.tokenCache),
+    userCacheTtl: parseUserCacheTtl(c.userCacheTtl),
     jwksStore: parseJwksStore(c.jwksStore),
   });
 }

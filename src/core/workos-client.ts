@@ -12,6 +12,23 @@ import type { Session } from "./session.js";
 const clients = new WeakMap<object, WorkOS>();
 const users = new WeakMap<Session, Promise<User>>();
 
+// Optional cross-request cache (`userCacheTtl`): per provider config, per user id.
+const sharedUsers = new WeakMap<object, Map<string, { user: Promise<User>; until: number }>>();
+
+function sharedUser(config: ResolvedConfig, userId: string): Promise<User> | undefined {
+  const entry = sharedUsers.get(config)?.get(userId);
+  return entry && entry.until > Date.now() ? entry.user : undefined;
+}
+
+function rememberUser(config: ResolvedConfig, userId: string, user: Promise<User>): void {
+  let map = sharedUsers.get(config);
+  if (!map) sharedUsers.set(config, (map = new Map()));
+  if (map.has(userId) && (map.get(userId)?.until ?? 0) > Date.now()) return;
+  if (map.size >= 1000) map.delete(map.keys().next().value as string);
+  map.set(userId, { user, until: Date.now() + config.userCacheTtl * 1000 });
+  user.catch(() => map.delete(userId));
+}
+
 /** Turns an SDK error into a {@link WorkOSApiError}, with the API key scrubbed from any text. */
 function toApiError(error: unknown, apiKey: string): unknown {
   if (error instanceof ClientNotInitializedError || error instanceof WorkOSApiError) return error;
@@ -153,7 +170,8 @@ export function getClient(source?: unknown): WorkOS {
 
 /**
  * The caller's full WorkOS `User` (`GET /user_management/users/{id}` with the API key).
- * Fetched once per request however often it is called. Throws the SDK's errors (e.g.
+ * Fetched once per request however often it is called; with `userCacheTtl`, reused across
+ * requests for that many seconds. Throws the SDK's errors (e.g.
  * `NotFoundException`) unchanged; `ClientNotInitializedError` without an `apiKey`.
  *
  * @example
@@ -165,8 +183,10 @@ export async function getUser(source?: unknown): Promise<User> {
   const session = getSession(source);
   let user = users.get(session);
   if (user === undefined) {
-    const client = clientFor(configFor(source));
-    user = Promise.resolve(client.userManagement.getUser(session.userId));
+    const config = configFor(source);
+    user =
+      sharedUser(config, session.userId) ?? Promise.resolve(clientFor(config).userManagement.getUser(session.userId));
+    if (config.userCacheTtl > 0) rememberUser(config, session.userId, user);
     user.catch(() => users.delete(session));
     users.set(session, user);
   }

@@ -1,6 +1,6 @@
 // The explicit request context, the no-argument getSession() through AsyncLocalStorage,
 // and isolation between concurrent requests.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   getClient,
   getSession,
@@ -136,6 +136,27 @@ describe("WorkOS API client", () => {
     const context = await contextFor("user_alice");
     const memberships = await getClient(context).userManagement.listOrganizationMemberships({ userId: "user_alice" });
     expect(memberships.data.map((m) => m.organizationId)).toEqual(["org_acme"]);
+  });
+
+  it("userCacheTtl reuses getUser() across requests; without it, one API call per request", async () => {
+    for (const [ttl, expected] of [
+      [undefined, 2],
+      [60, 1],
+    ] as const) {
+      const spy = vi.spyOn(globalThis, "fetch");
+      const p = testProvider(ttl === undefined ? {} : { userCacheTtl: ttl });
+      const token = await mintToken(RESOURCE);
+      for (let i = 0; i < 2; i++) {
+        const r = await p.authenticate(mcpRequest(token));
+        if (!r.ok) throw new Error("refused");
+        expect((await getUser(r.context)).email).toBe("alice@example.com");
+      }
+      const userCalls = spy.mock.calls.filter(([input]) =>
+        String(input instanceof Request ? input.url : input).includes("/user_management/users/"),
+      );
+      expect(userCalls.length).toBe(expected);
+      spy.mockRestore();
+    }
   });
 
   it("getUser() for an unknown user rejects with the SDK's not-found error", async () => {
