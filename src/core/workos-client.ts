@@ -22,7 +22,10 @@ function sharedUser(config: ResolvedConfig, userId: string): Promise<User> | und
 
 function rememberUser(config: ResolvedConfig, userId: string, user: Promise<User>): void {
   let map = sharedUsers.get(config);
-  if (!map) sharedUsers.set(config, (map = new Map()));
+  if (!map) {
+    map = new Map();
+    sharedUsers.set(config, map);
+  }
   if (map.has(userId) && (map.get(userId)?.until ?? 0) > Date.now()) return;
   if (map.size >= 1000) map.delete(map.keys().next().value as string);
   map.set(userId, { user, until: Date.now() + config.userCacheTtl * 1000 });

@@ -23,6 +23,8 @@ export interface AuthorizeContext {
   readonly store: OAuthStore;
   /** Lifetime of an authorization code, ms. */
   readonly codeTtl: number;
+  /** Extra sign-in methods for the account page (magic link, SSO). */
+  readonly signInMethods?: (params: URLSearchParams) => string;
 }
 
 function errorPage(status: number, message: string): Response {
@@ -114,7 +116,8 @@ export function authorize(request: Request, ctx: AuthorizeContext): Response {
   const scopes = scopeParam === null ? [...DEFAULT_SCOPES] : scopeParam.split(" ").filter(Boolean);
   if (!scopes.every((s) => SCOPE_TOKEN.test(s))) return fail("invalid_scope", "scope is malformed");
 
-  if (params.get("prompt") === "select_account") return selectAccountPage(params, ctx.seed);
+  if (params.get("prompt") === "select_account")
+    return selectAccountPage(params, ctx.seed, ctx.signInMethods?.(params) ?? "");
   const hint = params.get("login_hint");
   const user = hint ? findUser(ctx.seed, hint) : ctx.seed.users[0];
   if (!user) return fail("access_denied", "login_hint names no user of the local AuthKit");
@@ -142,7 +145,7 @@ export function authorize(request: Request, ctx: AuthorizeContext): Response {
 }
 
 /** The `prompt=select_account` page: pick a user and an organization, then continue. */
-function selectAccountPage(params: URLSearchParams, seed: Seed): Response {
+function selectAccountPage(params: URLSearchParams, seed: Seed, methods: string): Response {
   const hidden = [...params]
     .filter(([k]) => k !== "prompt" && k !== "login_hint" && k !== "organization_id")
     .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
@@ -168,7 +171,7 @@ function selectAccountPage(params: URLSearchParams, seed: Seed): Response {
   const html = `<!doctype html><meta charset="utf-8"><title>Local AuthKit: choose an account</title>
 <style>body{font:16px system-ui;max-width:40em;margin:2em auto}button{margin:.2em 0;padding:.4em .8em}</style>
 <h1>Local AuthKit</h1><p>Choose who to sign in as (development only).</p>
-<form method="get" action="/oauth2/authorize/select">${hidden}<ul>${options}</ul></form>`;
+<form method="get" action="/oauth2/authorize/select">${hidden}<ul>${options}</ul></form>${methods}`;
   return new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
 }
 

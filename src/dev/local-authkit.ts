@@ -12,6 +12,7 @@ import { OAuthStore } from "./oauth-store.js";
 import { register } from "./register.js";
 import { oauthJson } from "./responses.js";
 import { DEFAULT_SEED, parseSeed, type Seed } from "./seed.js";
+import { createSignInMethods, signInMethodsHtml } from "./sign-in.js";
 import { token } from "./token.js";
 import { type MintOptions, signAccessToken } from "./tokens.js";
 import { RateLimiter, workosApi } from "./workos-api.js";
@@ -30,6 +31,8 @@ export interface LocalAuthKitOptions {
   readonly accessTokenTtl?: number | undefined;
   /** Authorization-code lifetime in seconds. Default 60. */
   readonly codeTtl?: number | undefined;
+  /** Receives each magic link (development stand-in for the email). Default: `console.info`. */
+  readonly onMagicLink?: ((email: string, url: string) => void) | undefined;
   /** Rate-limit the WorkOS API stand-in (429 with `Retry-After` past it), e.g. `{ requests: 10, perSeconds: 1 }`. */
   readonly rateLimit?: { readonly requests: number; readonly perSeconds: number } | undefined;
 }
@@ -83,7 +86,17 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
     : undefined;
   const accessTokenTtl = options.accessTokenTtl ?? 3600;
   const codeTtl = (options.codeTtl ?? 60) * 1000;
-  const authorizeCtx = { issuer, seed, store, codeTtl };
+  const authorizeCtx = {
+    issuer,
+    seed,
+    store,
+    codeTtl,
+    signInMethods: (params: URLSearchParams) => signInMethodsHtml(params, seed),
+  };
+  const methods = createSignInMethods(
+    authorizeCtx,
+    options.onMagicLink ?? ((email, link) => console.info(`[local AuthKit] Magic link for ${email}: ${link}`)),
+  );
   const tokenCtx = { issuer, seed, store, key, accessTokenTtl };
 
   const metadata = {
@@ -129,6 +142,14 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
         return authorize(request, authorizeCtx);
       case "/oauth2/authorize/select":
         return selectAccount(request, authorizeCtx);
+      case "/oauth2/authorize/magic":
+        return methods.magic(request);
+      case "/oauth2/authorize/magic/verify":
+        return methods.verify(request);
+      case "/oauth2/authorize/sso":
+        return methods.sso(request);
+      case "/oauth2/authorize/sso/callback":
+        return methods.ssoCallback(request);
       case "/oauth2/token":
         return token(request, tokenCtx);
       case "/":

@@ -42,6 +42,15 @@ export interface Seed {
   readonly memberships: readonly SeedMembership[];
   /** Role slug → permissions it grants (what AuthKit puts in `permissions`). */
   readonly roles: Readonly<Record<string, readonly string[]>>;
+  /** Organizations that sign in through an SSO connection (a simulated IdP in development). */
+  readonly ssoConnections?: readonly SeedSsoConnection[];
+}
+
+/** An SSO connection of an organization (SAML or OIDC in production; simulated here). */
+export interface SeedSsoConnection {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly type?: "SAML" | "OIDC";
 }
 
 /**
@@ -71,6 +80,7 @@ export const DEFAULT_SEED: Seed = {
     admin: ["users:manage", "widgets:read", "widgets:write"],
     member: ["widgets:read"],
   },
+  ssoConnections: [{ id: "conn_01GLOBEX_SAML", organizationId: "org_01GLOBEX", type: "SAML" }],
 };
 
 function fail(message: string): never {
@@ -117,5 +127,11 @@ export function parseSeed(input: unknown): Seed {
   for (const [slug, perms] of Object.entries(roles as Record<string, unknown>)) {
     if (!Array.isArray(perms) || !perms.every(isString)) fail(`role ${slug} must list permission strings`);
   }
-  return Object.freeze({ users, organizations, memberships, roles } as Seed);
+  const sso = s.ssoConnections ?? [];
+  if (!Array.isArray(sso)) fail("ssoConnections must be a list");
+  for (const c of sso as SeedSsoConnection[]) {
+    if (!c || !isString(c.id) || !orgIds.has(c.organizationId))
+      fail("ssoConnections need an id and a known organizationId");
+  }
+  return Object.freeze({ users, organizations, memberships, roles, ssoConnections: sso } as Seed);
 }

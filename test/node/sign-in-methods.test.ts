@@ -1,0 +1,153 @@
+// Sign-in methods of the local AuthKit, driven headlessly with the requests a browser would
+// make: the account page, a magic link (captured instead of emailed), and SSO through the
+// simulated IdP. Each ends in a token the example server accepts with the expected
+// organization and role.
+import { createServer, type Server } from "node:http";
+import { base64url } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import worker from "../../examples/worker/index.js";
+import { nodeListener } from "../../src/adapters/node-http.js";
+import { createLocalAuthKit, type LocalAuthKit } from "../../src/dev/index.js";
+import { connect, toolText } from "../support/mcp-client.js";
+import { freePort } from "../support/processes.js";
+
+const REDIRECT = "http://127.0.0.1:33418/callback";
+const RESOURCE = "https://signin.test/mcp";
+let server: Server;
+let authkit: LocalAuthKit;
+const magicLinks: { email: string; url: string }[] = [];
+
+beforeAll(async () => {
+  const port = await freePort();
+  authkit = createLocalAuthKit({
+    issuer: `http://127.0.0.1:${port}`,
+    onMagicLink: (email, url) => magicLinks.push({ email, url }),
+  });
+  server = createServer(nodeListener(authkit.fetch, authkit.issuer));
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+async function startAuthorization() {
+  const reg = await (
+    await fetch(`${authkit.issuer}/oauth2/register`, {
+      method: "POST",
+      body: JSON.stringify({ redirect_uris: [REDIRECT] }),
+    })
+  ).json();
+  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = base64url.encode(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))),
+  );
+  const params = new URLSearchParams({
+    response_type: "code",
+    client_id: reg.client_id,
+    redirect_uri: REDIRECT,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    state: "s1",
+    resource: RESOURCE,
+    scope: "openid profile",
+    prompt: "select_account",
+  });
+  const pageHtml = await (await fetch(`${authkit.issuer}/oauth2/authorize?${params}`)).text();
+  return { clientId: reg.client_id as string, verifier, params, pageHtml };
+}
+
+/** The hidden inputs of the first form posting to `action` on the page, as a browser submits them. */
+function formFields(html: string, action: string): URLSearchParams {
+  const form = html.split("<form").find((f) => f.includes(`action="${action}"`)) ?? "";
+  const out = new URLSearchParams();
+  for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    out.append(
+      m[1] as string,
+      (m[2] as string).replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c))),
+    );
+  }
+  return out;
+}
+
+async function exchange(location: string, clientId: string, verifier: string): Promise<string> {
+  const code = new URL(location).searchParams.get("code") ?? "";
+  const res = await fetch(`${authkit.issuer}/oauth2/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", code, code_verifier: verifier, client_id: clientId }),
+  });
+  return (await res.json()).access_token;
+}
+
+async function whoami(token: string) {
+  const env = {
+    WORKOS_CLIENT_ID: "client_local_dev",
+    WORKOS_AUTHKIT_DOMAIN: authkit.issuer,
+    BASE_URL: "https://signin.test",
+  };
+  const client = await connect((r) => worker.fetch(r, env, { waitUntil: () => {} }), token, RESOURCE);
+  const who = JSON.parse(toolText(await client.callTool({ name: "whoami", arguments: {} })));
+  await client.close();
+  return who;
+}
+
+describe("local AuthKit sign-in methods", () => {
+  it("the account page offers users, a magic link and SSO for organizations with a connection", async () => {
+    const { pageHtml } = await startAuthorization();
+    expect(pageHtml).toContain("alice@example.com");
+    expect(pageHtml).toContain('action="/oauth2/authorize/magic"');
+    expect(pageHtml).toContain("Sign in with SSO: Globex (SAML)");
+  });
+
+  it("magic link: the link (printed, not emailed) completes sign-in; the token carries org and role", async () => {
+    const { pageHtml, clientId, verifier } = await startAuthorization();
+    const fields = formFields(pageHtml, "/oauth2/authorize/magic");
+    fields.set("email", "bob@example.com");
+    const sent = await fetch(`${authkit.issuer}/oauth2/authorize/magic`, { method: "POST", body: fields });
+    expect(await sent.text()).toContain("sign-in link is on its way");
+    const link = magicLinks.at(-1);
+    expect(link?.email).toBe("bob@example.com");
+    const res = await fetch(link?.url ?? "", { redirect: "manual" });
+    expect(res.status).toBe(302);
+    const location = res.headers.get("location") ?? "";
+    expect(new URL(location).searchParams.get("state")).toBe("s1");
+    const who = await whoami(await exchange(location, clientId, verifier));
+    expect(who).toMatchObject({ userId: "user_01BOB", organizationId: "org_01ACME", role: "member" });
+    const again = await fetch(link?.url ?? "", { redirect: "manual" });
+    expect(again.status).toBe(200); // single use: the page says so, no redirect
+    expect(await again.text()).toContain("already been used");
+  });
+
+  it("an unknown address gets the same answer and no link", async () => {
+    const { pageHtml } = await startAuthorization();
+    const before = magicLinks.length;
+    const fields = formFields(pageHtml, "/oauth2/authorize/magic");
+    fields.set("email", "nobody@example.com");
+    expect(
+      await (await fetch(`${authkit.issuer}/oauth2/authorize/magic`, { method: "POST", body: fields })).text(),
+    ).toContain("sign-in link is on its way");
+    expect(magicLinks.length).toBe(before);
+  });
+
+  it("SSO: the simulated IdP returns to the flow; the token is for the connection's organization", async () => {
+    const { pageHtml, clientId, verifier } = await startAuthorization();
+    const fields = formFields(pageHtml, "/oauth2/authorize/sso");
+    fields.set("connection", "conn_01GLOBEX_SAML");
+    const idp = await (await fetch(`${authkit.issuer}/oauth2/authorize/sso?${fields}`)).text();
+    expect(idp).toContain("Simulated identity provider");
+    const back = formFields(idp, "/oauth2/authorize/sso/callback");
+    back.set("user", "bob@example.com");
+    const res = await fetch(`${authkit.issuer}/oauth2/authorize/sso/callback?${back}`, { redirect: "manual" });
+    expect(res.status).toBe(302);
+    const who = await whoami(await exchange(res.headers.get("location") ?? "", clientId, verifier));
+    expect(who).toMatchObject({ userId: "user_01BOB", organizationId: "org_01GLOBEX", role: "admin" });
+  });
+
+  it("SSO refuses a user the IdP does not know for that organization", async () => {
+    const { pageHtml } = await startAuthorization();
+    const back = formFields(pageHtml, "/oauth2/authorize/sso");
+    back.set("connection", "conn_01GLOBEX_SAML");
+    back.set("user", "alice@example.com"); // not a Globex member
+    const res = await fetch(`${authkit.issuer}/oauth2/authorize/sso/callback?${back}`, { redirect: "manual" });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("did not vouch");
+  });
+});
