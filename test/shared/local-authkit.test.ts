@@ -393,6 +393,26 @@ describe("local AuthKit: WorkOS API", () => {
   });
 });
 
+describe("local AuthKit: directory sync stand-in", () => {
+  const api = (authkit: ReturnType<typeof createLocalAuthKit>, path: string) =>
+    authkit.fetch(new Request(`${ISSUER}${path}`, { headers: { authorization: `Bearer ${authkit.apiKey}` } }));
+
+  it("one directory per organization, with its members as directory users and two groups", async () => {
+    const authkit = createLocalAuthKit({ issuer: ISSUER });
+    const dirs = await (await api(authkit, "/directories?order=asc")).json();
+    expect(dirs.data.map((d: { id: string }) => d.id)).toEqual(["directory_org_01ACME", "directory_org_01GLOBEX"]);
+    expect((await (await api(authkit, "/directories?organization_id=org_01GLOBEX")).json()).data).toHaveLength(1);
+    const users = await (await api(authkit, "/directory_users?directory=directory_org_01ACME&order=asc")).json();
+    expect(users.data.map((u: { email: string }) => u.email)).toEqual(["alice@example.com", "bob@example.com"]);
+    expect(users.data[0]).toMatchObject({ object: "directory_user", state: "active", organization_id: "org_01ACME" });
+    const groups = await (await api(authkit, "/directory_groups?directory=directory_org_01ACME")).json();
+    expect(groups.data.map((g: { name: string }) => g.name).sort()).toEqual(["Engineering", "Everyone"]);
+    expect((await api(authkit, "/directory_users?directory=directory_nope")).status).toBe(404);
+    expect((await api(authkit, "/directory_users")).status).toBe(422);
+    expect((await api(authkit, "/directories/directory_org_01ACME")).status).toBe(200);
+  });
+});
+
 describe("local AuthKit: seed", () => {
   it("accepts a seed of its own and refuses an inconsistent one naming the problem", () => {
     const seed = parseSeed({
