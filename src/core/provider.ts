@@ -112,6 +112,18 @@ export interface WorkOSProvider {
   protectedEndpoint(pathname: string): string | undefined;
 }
 
+/** The path of an absolute request URL without a full URL parse (hot path); same result as `new URL(url).pathname` for the URLs runtimes give handlers. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  let end = url.length;
+  const q = url.indexOf("?", start);
+  if (q >= 0) end = q;
+  const h = url.indexOf("#", start);
+  if (h >= 0 && h < end) end = h;
+  return url.slice(start, end);
+}
+
 /** Calls `done` once the response body has been fully read or cancelled (at once when it has none). */
 function onBodyEnd(response: Response, done: () => void): Response {
   if (response.body === null) {
@@ -209,7 +221,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
   );
 
   const authenticate = async (request: Request): Promise<AuthResult> => {
-    const endpoint = protectedEndpoint(new URL(request.url).pathname) ?? (config.endpoints[0] as string);
+    const endpoint = protectedEndpoint(pathOf(request.url)) ?? (config.endpoints[0] as string);
     const target = targets.get(endpoint) as NonNullable<ReturnType<typeof targets.get>>;
     const origin = request.headers.get("origin");
     try {
@@ -261,7 +273,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
   };
 
   const metadata = async (request: Request): Promise<Response | undefined> => {
-    const path = new URL(request.url).pathname;
+    const path = pathOf(request.url);
     const prmEndpoint = prmEndpointFor(config, path);
     const isAs = path === AS_METADATA_PATH;
     if (prmEndpoint === undefined && !isAs) return undefined;
@@ -294,7 +306,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
         },
       };
     };
-    if (protectedEndpoint(new URL(request.url).pathname) === undefined) return pass(undefined);
+    if (protectedEndpoint(pathOf(request.url)) === undefined) return pass(undefined);
     if (request.method === "OPTIONS" && origin !== null && request.headers.has("access-control-request-method")) {
       // A preflight carries no credentials (Fetch §4.8): answer it before authentication.
       if (originAllowed(origin))

@@ -169,12 +169,17 @@ export function createRequestContext(
   resource: string,
   resourceMetadataUrl: string,
 ): RequestContext {
+  let resourceURL: URL | undefined;
   const authInfo: AuthInfo = Object.freeze({
     token,
     clientId: session.clientId ?? "",
     scopes: [...session.scopes],
     expiresAt: Math.floor(session.expiresAt.getTime() / 1000),
-    resource: new URL(resource),
+    // A URL per request, built only if read (most servers never do).
+    get resource() {
+      resourceURL ??= new URL(resource);
+      return resourceURL;
+    },
     resourceMetadataUrl,
     extra: Object.freeze({ session }),
   });
