@@ -124,9 +124,13 @@ function pathOf(url: string): string {
   return url.slice(start, end);
 }
 
-/** Calls `done` once the response body has been fully read or cancelled (at once when it has none). */
+/**
+ * Calls `done` when the request is over: at once for a response without a body or with a
+ * complete one (anything but an event stream), else when the stream has been fully read or
+ * cancelled (tools may still be running while an SSE response streams).
+ */
 function onBodyEnd(response: Response, done: () => void): Response {
-  if (response.body === null) {
+  if (response.body === null || !(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
     done();
     return response;
   }
