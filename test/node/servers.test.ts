@@ -1,30 +1,9 @@
 // `npm run start:node` and `npm start` as a user runs them: real processes on free loopback
 // ports, the local AuthKit, and the official MCP clients signing in over HTTP.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signIn } from "../support/oauth-flow.js";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitFor(url: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`server did not start: ${url}`);
-}
+import { freePort, waitFor } from "../support/processes.js";
 
 function startServer(script: "start" | "start:node", port: number, authkitPort: number): ChildProcess {
   const env: Record<string, string> = {};

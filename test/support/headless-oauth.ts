@@ -68,6 +68,13 @@ export class HeadlessOAuth {
       throw new Error(`authorization failed: HTTP ${res.status} ${await res.text()}`);
     this.callback = new URL(location);
   }
+  #discovery: unknown;
+  saveDiscoveryState(state: unknown) {
+    this.#discovery = state;
+  }
+  discoveryState() {
+    return this.#discovery as never;
+  }
   saveCodeVerifier(v: string) {
     this.#verifier = v;
   }
