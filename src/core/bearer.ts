@@ -50,10 +50,18 @@ export function readBearerToken(request: Request): string {
   // Fetch joins repeated header fields with ", "; a b64token never contains a comma.
   if (header.includes(","))
     throw new AuthError("multiple_authorization_headers", "More than one credential in the Authorization header");
-  const match = CREDENTIALS.exec(header);
-  if (!match) throw new AuthError("malformed_header", "Authorization header is not `<scheme> <credentials>`");
-  const scheme = match[1] ?? "";
-  const credentials = (match[2] ?? "").trim();
+  // Fast path for the common `Bearer <token>`; anything else goes through the RFC 7235 grammar.
+  let scheme: string;
+  let credentials: string;
+  if (header.startsWith("Bearer ") && header.charCodeAt(7) !== 32) {
+    scheme = "Bearer";
+    credentials = header.slice(7);
+  } else {
+    const match = CREDENTIALS.exec(header);
+    if (!match) throw new AuthError("malformed_header", "Authorization header is not `<scheme> <credentials>`");
+    scheme = match[1] ?? "";
+    credentials = (match[2] ?? "").trim();
+  }
   // RFC 7235 §2.1: the auth-scheme is case-insensitive.
   if (scheme.toLowerCase() !== "bearer")
     throw new AuthError("unsupported_scheme", "Authorization scheme is not Bearer");

@@ -169,17 +169,13 @@ export function createRequestContext(
   resource: string,
   resourceMetadataUrl: string,
 ): RequestContext {
-  let resourceURL: URL | undefined;
   const authInfo: AuthInfo = Object.freeze({
     token,
     clientId: session.clientId ?? "",
     scopes: [...session.scopes],
     expiresAt: Math.floor(session.expiresAt.getTime() / 1000),
-    // A URL per request, built only if read (most servers never do).
-    get resource() {
-      resourceURL ??= new URL(resource);
-      return resourceURL;
-    },
+    // A URL object per request: URLs are mutable, so one is never shared between requests.
+    resource: new URL(resource),
     resourceMetadataUrl,
     extra: Object.freeze({ session }),
   });
