@@ -45,8 +45,12 @@ describe("hostile and malformed requests", () => {
 
   it("fuzz: random Authorization headers never throw, never pass, never 5xx, never echo", async () => {
     const p = testProvider();
+    // workerd logs a warning for every non-ASCII header value; Node and the edge VM cover Latin-1
+    // (and test/node/raw-http.test.ts sends raw bytes on a socket).
+    const isWorkerd =
+      (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === "Cloudflare-Workers";
     const latin1 = fc.string({
-      unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)),
+      unit: fc.integer({ min: 0x20, max: isWorkerd ? 0x7e : 0xff }).map((c) => String.fromCharCode(c)),
       maxLength: 300,
     });
     await fc.assert(
