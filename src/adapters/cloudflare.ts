@@ -7,7 +7,14 @@ import { ConfigError } from "../core/errors.js";
 import { type WorkOSProvider, workosProvider } from "../core/provider.js";
 import type { RequestContext } from "../core/session.js";
 
-/** The Worker env variables read by {@link withWorkOS}. */
+/**
+ * The Worker env variables read by {@link withWorkOS}.
+ *
+ * @example
+ * ```ts
+ * const env: WorkOSEnv = { WORKOS_CLIENT_ID: "client_...", WORKOS_AUTHKIT_DOMAIN: "acme.authkit.app", BASE_URL: "https://mcp.example.com" };
+ * ```
+ */
 export interface WorkOSEnv {
   readonly WORKOS_API_KEY?: string;
   readonly WORKOS_CLIENT_ID?: string;
@@ -19,7 +26,14 @@ export interface WorkOSEnv {
   readonly WORKOS_API_MAX_RETRIES?: string;
 }
 
-/** A Worker fetch handler that also receives the request context (`undefined` off the protected paths). */
+/**
+ * A Worker fetch handler that also receives the request context (`undefined` off the protected paths).
+ *
+ * @example
+ * ```ts
+ * const handler: WorkerHandler<Env, ExecutionContext> = (req, env, ctx, context) => new Response(context?.session.userId);
+ * ```
+ */
 export type WorkerHandler<Env, Ctx> = (
   request: Request,
   env: Env,
@@ -27,7 +41,14 @@ export type WorkerHandler<Env, Ctx> = (
   context: RequestContext | undefined,
 ) => Response | Promise<Response>;
 
-/** Extra provider options, fixed or computed from the env. */
+/**
+ * Extra provider options, fixed or computed from the env.
+ *
+ * @example
+ * ```ts
+ * const options: WorkerOptions<Env> = (env) => ({ scopes: env.MCP_SCOPES?.split(" ") });
+ * ```
+ */
 export type WorkerOptions<Env> = Partial<WorkOSConfig> | ((env: Env) => Partial<WorkOSConfig>);
 
 /**

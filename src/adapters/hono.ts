@@ -9,7 +9,14 @@ import type { WorkOSConfig } from "../core/config.js";
 import { type WorkOSProvider, workosProvider } from "../core/provider.js";
 import type { RequestContext } from "../core/session.js";
 
-/** The middleware's `Env`: `c.get("workos")` is the request context on protected paths. */
+/**
+ * The middleware's `Env`: `c.get("workos")` is the request context on protected paths.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<WorkOSHonoEnv>(); // c.get("workos") is typed
+ * ```
+ */
 export type WorkOSHonoEnv = { Variables: { workos: RequestContext } };
 
 /**

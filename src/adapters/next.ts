@@ -6,14 +6,28 @@ import type { WorkOSConfig } from "../core/config.js";
 import { type WorkOSProvider, workosProvider } from "../core/provider.js";
 import type { RequestContext } from "../core/session.js";
 
-/** A route handler that receives the verified context. `route` is Next's second argument (`{ params }`). */
+/**
+ * A route handler that receives the verified context. `route` is Next's second argument (`{ params }`).
+ *
+ * @example
+ * ```ts
+ * const handler: AuthedRouteHandler<unknown> = (req, ctx) => Response.json({ user: ctx.session.userId });
+ * ```
+ */
 export type AuthedRouteHandler<Route> = (
   request: Request,
   context: RequestContext,
   route: Route,
 ) => Response | Promise<Response>;
 
-/** A provider, its options, or a function returning either (called on the first request, so env read at run time). */
+/**
+ * A provider, its options, or a function returning either (called on the first request, so env read at run time).
+ *
+ * @example
+ * ```ts
+ * const source: ProviderSource = () => workosProvider({ clientId: process.env.WORKOS_CLIENT_ID!, baseURL, authkitDomain });
+ * ```
+ */
 export type ProviderSource = WorkOSProvider | WorkOSConfig | (() => WorkOSProvider | WorkOSConfig);
 
 function lazyProvider(source: ProviderSource): () => WorkOSProvider {

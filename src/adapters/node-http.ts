@@ -6,7 +6,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 
-/** Bodies larger than this are refused with 413 before they reach the handler. */
+/**
+ * Bodies larger than this are refused with 413 before they reach the handler.
+ *
+ * @example
+ * ```ts
+ * if (Number(req.headers["content-length"]) > MAX_NODE_BODY) res.writeHead(413).end();
+ * ```
+ */
 export const MAX_NODE_BODY = 4 * 1024 * 1024;
 
 /**

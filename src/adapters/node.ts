@@ -13,9 +13,23 @@ import { MAX_NODE_BODY, toWebRequest, writeWebResponse } from "./node-http.js";
 
 type Req = IncomingMessage & { body?: unknown; auth?: AuthInfo; _body?: boolean };
 type Next = (error?: unknown) => void;
-/** A `(req, res, next)` function. */
+/**
+ * A `(req, res, next)` function.
+ *
+ * @example
+ * ```ts
+ * const { middleware }: { middleware: NodeHandler } = nodeMiddleware(config);
+ * ```
+ */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
-/** A `(req, res, next)` function that also passes as an Express router (xmcp checks the shape). */
+/**
+ * A `(req, res, next)` function that also passes as an Express router (xmcp checks the shape).
+ *
+ * @example
+ * ```ts
+ * app.use(nodeMiddleware(config).router satisfies NodeRouter);
+ * ```
+ */
 export type NodeRouter = NodeHandler & { use(): never; get(): never; post(): never; route(): never };
 
 /** Reads a body no parser has read (bounded), and leaves it parsed on `req.body` for the chain. */

@@ -86,7 +86,14 @@ export interface WorkOSConfig {
   readonly jwksStore?: JwksStore | undefined;
 }
 
-/** The validated, normalised configuration. */
+/**
+ * The validated, normalised configuration.
+ *
+ * @example
+ * ```ts
+ * const { issuer, endpoints }: ResolvedConfig = auth.config;
+ * ```
+ */
 export interface ResolvedConfig {
   readonly apiKey: string | undefined;
   readonly clientId: string;

@@ -15,7 +15,14 @@ interface AsyncStorage<T> {
 }
 type AsyncStorageConstructor = new <T>() => AsyncStorage<T>;
 
-/** Anything `getSession(source)` accepts. */
+/**
+ * Anything `getSession(source)` accepts.
+ *
+ * @example
+ * ```ts
+ * const source: SessionSource = ctx; getSession(source);
+ * ```
+ */
 export type SessionSource =
   | RequestContext
   | { readonly authInfo?: { readonly extra?: Record<string, unknown> } | undefined }

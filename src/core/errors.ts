@@ -8,7 +8,14 @@
  *   credentials (§3.1: "SHOULD NOT include an error code").
  */
 
-/** Internal reasons a request was refused. Stable strings: safe to switch on. */
+/**
+ * Internal reasons a request was refused. Stable strings: safe to switch on.
+ *
+ * @example
+ * ```ts
+ * workosProvider({ ...config, onError: (e) => { if (e.reason === "audience_mismatch") console.warn("register the resource in AuthKit"); } });
+ * ```
+ */
 export type AuthFailureReason =
   | "missing_token"
   | "unsupported_scheme"
@@ -34,7 +41,14 @@ export type AuthFailureReason =
   | "origin_not_allowed"
   | "insufficient_scope";
 
-/** RFC 6750 §3.1 error codes: the only values that ever appear on the wire. */
+/**
+ * RFC 6750 §3.1 error codes: the only values that ever appear on the wire.
+ *
+ * @example
+ * ```ts
+ * const wire: WireError | undefined = error.wireError; // "invalid_token"
+ * ```
+ */
 export type WireError = "invalid_request" | "invalid_token" | "insufficient_scope";
 
 /**

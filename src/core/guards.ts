@@ -9,7 +9,14 @@ import { getSession, ownerOf, type SessionSource } from "./context.js";
 import { WorkOSMcpError } from "./errors.js";
 import type { Session } from "./session.js";
 
-/** Why a guard refused: something re-consenting cannot fix (so: a tool error, never a 403). */
+/**
+ * Why a guard refused: something re-consenting cannot fix (so: a tool error, never a 403).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ForbiddenError && error.code === "role_required") console.warn(error.message);
+ * ```
+ */
 export type ForbiddenCode = "organization_required" | "role_required" | "permission_required";
 
 /**
@@ -47,12 +54,26 @@ export class InsufficientScopeError extends WorkOSMcpError {
   }
 }
 
-/** Scope → scopes it implies. */
+/**
+ * Scope → scopes it implies.
+ *
+ * @example
+ * ```ts
+ * const hierarchy: ScopeHierarchy = { "mcp:admin": ["mcp:write"], "mcp:write": ["mcp:read"] };
+ * ```
+ */
 export type ScopeHierarchy = Readonly<Record<string, readonly string[]>>;
 
 const effectiveScopes = new WeakMap<Session, ReadonlySet<string>>();
 
-/** The token's scopes closed over the hierarchy (`mcp:write` ⇒ `mcp:read`). */
+/**
+ * The token's scopes closed over the hierarchy (`mcp:write` ⇒ `mcp:read`).
+ *
+ * @example
+ * ```ts
+ * expandScopes(["mcp:write"], { "mcp:write": ["mcp:read"] }); // Set { "mcp:write", "mcp:read" }
+ * ```
+ */
 export function expandScopes(scopes: readonly string[], hierarchy: ScopeHierarchy): Set<string> {
   const out = new Set<string>();
   const stack = [...scopes];
@@ -68,6 +89,11 @@ export function expandScopes(scopes: readonly string[], hierarchy: ScopeHierarch
 /**
  * Whether the session's token grants `scope`, honouring the hierarchy of the provider that
  * verified it (computed on first use, then memoised per session).
+ *
+ * @example
+ * ```ts
+ * const canWrite = hasScope(getSession(ctx), "mcp:write");
+ * ```
  */
 export function hasScope(session: Session, scope: string): boolean {
   let effective = effectiveScopes.get(session);
@@ -82,11 +108,32 @@ export function hasScope(session: Session, scope: string): boolean {
 const list = (v: string | readonly string[]): readonly string[] => (typeof v === "string" ? [v] : v);
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** Session with an organization (after {@link requireOrganization}). */
+/**
+ * Session with an organization (after {@link requireOrganization}).
+ *
+ * @example
+ * ```ts
+ * const { organizationId }: OrganizationSession = requireOrganization(ctx);
+ * ```
+ */
 export type OrganizationSession = Session & { readonly organizationId: string };
-/** Session with a role (after {@link requireRole}). */
+/**
+ * Session with a role (after {@link requireRole}).
+ *
+ * @example
+ * ```ts
+ * const { role }: RoleSession = requireRole("admin", ctx);
+ * ```
+ */
 export type RoleSession = Session & { readonly role: string };
-/** Session with permissions (after {@link requirePermission}). */
+/**
+ * Session with permissions (after {@link requirePermission}).
+ *
+ * @example
+ * ```ts
+ * const { permissions }: PermissionSession = requirePermission("users:manage", ctx);
+ * ```
+ */
 export type PermissionSession = Session & { readonly permissions: readonly string[] };
 
 /**

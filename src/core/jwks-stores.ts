@@ -4,7 +4,14 @@
  */
 import type { JwksStore, StoredJwks } from "./jwks.js";
 
-/** The slice of a Workers KV namespace {@link kvJwksStore} uses. */
+/**
+ * The slice of a Workers KV namespace {@link kvJwksStore} uses.
+ *
+ * @example
+ * ```ts
+ * const store = kvJwksStore(env.JWKS_CACHE satisfies KVLike);
+ * ```
+ */
 export interface KVLike {
   get(key: string, type: "json"): Promise<unknown>;
   put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
@@ -26,7 +33,14 @@ export function kvJwksStore(kv: KVLike, ttlSeconds = 600): JwksStore {
   };
 }
 
-/** The slice of the Workers Cache API {@link cacheApiJwksStore} uses. */
+/**
+ * The slice of the Workers Cache API {@link cacheApiJwksStore} uses.
+ *
+ * @example
+ * ```ts
+ * const store = cacheApiJwksStore(caches.default satisfies CacheLike);
+ * ```
+ */
 export interface CacheLike {
   match(request: Request): Promise<Response | undefined>;
   put(request: Request, response: Response): Promise<void>;

@@ -27,12 +27,27 @@ export interface JwksStore {
   put(url: string, value: StoredJwks): Promise<void>;
 }
 
-/** What a {@link JwksStore} keeps: the key set and when it was fetched (ms since the epoch). */
+/**
+ * What a {@link JwksStore} keeps: the key set and when it was fetched (ms since the epoch).
+ *
+ * @example
+ * ```ts
+ * await store.put(url, { keys, fetchedAt: Date.now() } satisfies StoredJwks);
+ * ```
+ */
 export interface StoredJwks {
   readonly keys: JSONWebKeySet["keys"];
   readonly fetchedAt: number;
 }
 
+/**
+ * JwksOptions.
+ *
+ * @example
+ * ```ts
+ * new JwksCache({ url, fetch, timeout: 5000, cooldown: 30_000 } satisfies JwksOptions);
+ * ```
+ */
 export interface JwksOptions {
   readonly url: string;
   readonly fetch: typeof fetch;

@@ -17,7 +17,14 @@ export function metadataURLFor(config: ResolvedConfig, endpoint: string): string
 export const PRM_PATH = "/.well-known/oauth-protected-resource";
 export const AS_METADATA_PATH = "/.well-known/oauth-authorization-server";
 
-/** RFC 9728 §2 Protected Resource Metadata, as served. */
+/**
+ * RFC 9728 §2 Protected Resource Metadata, as served.
+ *
+ * @example
+ * ```ts
+ * const doc: ProtectedResourceMetadata = protectedResourceMetadata(auth.config, "/mcp");
+ * ```
+ */
 export interface ProtectedResourceMetadata {
   readonly resource: string;
   readonly authorization_servers: readonly string[];
