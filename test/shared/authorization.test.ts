@@ -17,9 +17,8 @@ import {
 import { HeadlessOAuth } from "../support/headless-oauth.js";
 import { connect, toolText } from "../support/mcp-client.js";
 import { signIn } from "../support/oauth-flow.js";
-import { mcpRequest, PRM_URL, parseChallenge, RESOURCE, testProvider } from "../support/provider.js";
-import { TEST_API_KEY, TEST_CLIENT_ID } from "../support/seed.js";
-import { authkit, mintToken } from "../support/tokens.js";
+import { exampleEnv, mcpRequest, PRM_URL, parseChallenge, RESOURCE, testProvider } from "../support/provider.js";
+import { mintToken } from "../support/tokens.js";
 
 async function contextWith(
   claims: Record<string, unknown>,
@@ -278,15 +277,7 @@ describe("provider-enforced policies", () => {
 describe("through the example server", () => {
   const BASE = "https://authz-worker.test";
   const MCP = `${BASE}/mcp`;
-  const env = (extra: Partial<Env> = {}): Env => ({
-    WORKOS_API_KEY: TEST_API_KEY,
-    WORKOS_CLIENT_ID: TEST_CLIENT_ID,
-    WORKOS_AUTHKIT_DOMAIN: authkit().issuer,
-    WORKOS_API_URL: authkit().issuer,
-    BASE_URL: BASE,
-    MCP_REQUIRED_SCOPES: "mcp:read",
-    ...extra,
-  });
+  const env = (extra: Partial<Env> = {}): Env => exampleEnv(BASE, { MCP_REQUIRED_SCOPES: "mcp:read", ...extra });
   const ctx = { waitUntil: () => {}, passThroughOnException: () => {} };
   const route = (e: Env) => (input: string | URL | Request, init?: RequestInit) => {
     const request = new Request(input, init);

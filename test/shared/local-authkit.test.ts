@@ -345,10 +345,11 @@ describe("local AuthKit: authorization and tokens", () => {
   });
 });
 
-describe("local AuthKit: WorkOS API", () => {
-  const api = (authkit: ReturnType<typeof createLocalAuthKit>, path: string, key = authkit.apiKey) =>
-    authkit.fetch(new Request(`${ISSUER}${path}`, { headers: { authorization: `Bearer ${key}` } }));
+/** A WorkOS API call to a local AuthKit, with its API key unless told otherwise. */
+const api = (authkit: ReturnType<typeof createLocalAuthKit>, path: string, key = authkit.apiKey) =>
+  authkit.fetch(new Request(`${ISSUER}${path}`, { headers: { authorization: `Bearer ${key}` } }));
 
+describe("local AuthKit: WorkOS API", () => {
   it("GET /user_management/users/{id}: WorkOS's user shape; 404 entity_not_found for an unknown id", async () => {
     const authkit = createLocalAuthKit({ issuer: ISSUER });
     const user = await (await api(authkit, "/user_management/users/user_01ALICE")).json();
@@ -394,9 +395,6 @@ describe("local AuthKit: WorkOS API", () => {
 });
 
 describe("local AuthKit: directory sync stand-in", () => {
-  const api = (authkit: ReturnType<typeof createLocalAuthKit>, path: string) =>
-    authkit.fetch(new Request(`${ISSUER}${path}`, { headers: { authorization: `Bearer ${authkit.apiKey}` } }));
-
   it("one directory per organization, with its members as directory users and two groups", async () => {
     const authkit = createLocalAuthKit({ issuer: ISSUER });
     const dirs = await (await api(authkit, "/directories?order=asc")).json();

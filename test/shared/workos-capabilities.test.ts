@@ -4,20 +4,13 @@
 import { describe, expect, it } from "vitest";
 import worker, { type Env } from "../../examples/worker/index.js";
 import { connect, toolText } from "../support/mcp-client.js";
-import { TEST_API_KEY, TEST_CLIENT_ID } from "../support/seed.js";
-import { authkit, mintToken } from "../support/tokens.js";
+import { exampleEnv } from "../support/provider.js";
+import { mintToken } from "../support/tokens.js";
 
 const BASE = "https://capabilities.test";
 const MCP = `${BASE}/mcp`;
 const ctx = { waitUntil: () => {}, passThroughOnException: () => {} };
-const env = (extra: Partial<Env> = {}): Env => ({
-  WORKOS_API_KEY: TEST_API_KEY,
-  WORKOS_CLIENT_ID: TEST_CLIENT_ID,
-  WORKOS_AUTHKIT_DOMAIN: authkit().issuer,
-  WORKOS_API_URL: authkit().issuer,
-  BASE_URL: BASE,
-  ...extra,
-});
+const env = (extra: Partial<Env> = {}): Env => exampleEnv(BASE, extra);
 const admin = () =>
   mintToken(MCP, { claims: { sub: "user_alice", org_id: "org_acme", role: "admin", permissions: ["users:manage"] } });
 const member = () =>

@@ -1,4 +1,5 @@
 /** Shared fixtures: a provider pointed at the fake AuthKit, and request helpers. */
+import type { Env } from "../../examples/worker/index.js";
 import { type WorkOSConfig, type WorkOSProvider, workosProvider } from "../../src/index.js";
 import { TEST_API_KEY, TEST_CLIENT_ID } from "./seed.js";
 import { authkit } from "./tokens.js";
@@ -47,3 +48,18 @@ export function parseChallenge(header: string | null): Record<string, string> {
     out[m[1] as string] = (m[2] as string).replace(/\\(.)/g, "$1");
   return out;
 }
+
+/** The example worker's env, pointed at the tests' local AuthKit, for a server at `base`. */
+export function exampleEnv(base: string, extra: Partial<Env> = {}): Env {
+  return {
+    WORKOS_API_KEY: TEST_API_KEY,
+    WORKOS_CLIENT_ID: TEST_CLIENT_ID,
+    WORKOS_AUTHKIT_DOMAIN: authkit().issuer,
+    WORKOS_API_URL: authkit().issuer,
+    BASE_URL: base,
+    ...extra,
+  };
+}
+
+/** A Workers-style ExecutionContext for calling the example worker directly. */
+export const workerCtx = { waitUntil: () => {}, passThroughOnException: () => {} };
