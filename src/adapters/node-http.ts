@@ -49,7 +49,8 @@ export function toWebRequest(req: IncomingMessage, origin: string, body?: unknow
     }
   }
   const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
-  return new Request(new URL(path, origin), init);
+  // Concatenate, never resolve: a request-target like `//evil.example/x` must stay on our origin.
+  return new Request(`${origin}${path.startsWith("/") ? path : `/${path}`}`, init);
 }
 
 /**

@@ -181,13 +181,22 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
   const lowerEndpoints = config.endpoints.map((e) => [e, e.toLowerCase()] as const);
   config.log?.(`[WorkOS] Protecting ${describeResources(config).join("; ")}. Register each resource URL in AuthKit.`);
 
-  const protectedEndpoint = (pathname: string): string | undefined => {
-    const path = comparablePath(pathname);
-    if (path === null) return config.endpoints[0]; // undecodable: treat as protected
+  const matchEndpoint = (path: string): string | undefined => {
     for (const [endpoint, lower] of lowerEndpoints) {
       if (lower === "/" || path === lower || path.startsWith(`${lower}/`)) return endpoint;
     }
     return undefined;
+  };
+
+  // Fail closed: a path is protected if any way a router might read it falls under an endpoint.
+  // `//host/mcp` is `/host/mcp` to some routers and `/mcp` to those that resolve it as a URL.
+  const protectedEndpoint = (pathname: string): string | undefined => {
+    const path = comparablePath(pathname);
+    if (path === null) return config.endpoints[0]; // undecodable: treat as protected
+    const direct = matchEndpoint(path);
+    if (direct !== undefined || !pathname.startsWith("//")) return direct;
+    const resolved = comparablePath(new URL(pathname, "http://x").pathname);
+    return resolved === null ? config.endpoints[0] : matchEndpoint(resolved);
   };
 
   const originAllowed = (origin: string): boolean =>

@@ -168,6 +168,15 @@ export function paginate<T extends { id: string }>(items: readonly T[], params: 
   });
 }
 
+/** `decodeURIComponent` that never throws: a malformed escape is an unknown id (404), not a 500. */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 const API_PREFIXES = ["/user_management/", "/organizations", "/directories", "/directory_users", "/directory_groups"];
 function isApiPath(path: string): boolean {
   return API_PREFIXES.some((p) => path === p.replace(/\/$/, "") || path.startsWith(p));
@@ -227,7 +236,7 @@ export function workosApi(request: Request, seed: Seed, apiKey: string, limiter?
 
   const userId = /^\/user_management\/users\/([^/]+)$/.exec(path)?.[1];
   if (userId !== undefined) {
-    const id = decodeURIComponent(userId);
+    const id = safeDecode(userId);
     const user = seed.users.find((u) => u.id === id);
     return user ? json(userJson(user)) : notFound("User", id);
   }
@@ -254,7 +263,7 @@ export function workosApi(request: Request, seed: Seed, apiKey: string, limiter?
   }
   const orgId = /^\/organizations\/([^/]+)$/.exec(path)?.[1];
   if (orgId !== undefined) {
-    const id = decodeURIComponent(orgId);
+    const id = safeDecode(orgId);
     const org = seed.organizations.find((o) => o.id === id);
     return org ? json(organizationJson(org)) : notFound("Organization", id);
   }
@@ -266,8 +275,8 @@ export function workosApi(request: Request, seed: Seed, apiKey: string, limiter?
   }
   const directoryId = /^\/directories\/([^/]+)$/.exec(path)?.[1];
   if (directoryId !== undefined) {
-    const d = directories.find((x) => x.id === decodeURIComponent(directoryId));
-    return d ? json(directoryJson(d)) : notFound("Directory", decodeURIComponent(directoryId));
+    const d = directories.find((x) => x.id === safeDecode(directoryId));
+    return d ? json(directoryJson(d)) : notFound("Directory", safeDecode(directoryId));
   }
   if (path === "/directory_users" || path === "/directory_groups") {
     const id = q.get("directory");

@@ -60,6 +60,14 @@ describe("raw HTTP to the Node adapter", () => {
     expect(out).not.toContain("aaa.bbb.ccc");
   });
 
+  it("a request-target like //evil.example/mcp stays on our origin and cannot skip authentication of /mcp", async () => {
+    const out = await raw(
+      "POST //evil.example/mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+    );
+    expect(out).not.toMatch(/^HTTP\/1\.1 200[\s\S]*reached/);
+    expect(out).not.toContain("evil.example");
+  });
+
   it("a body over 4 MiB is refused with 413 before any work", async () => {
     const out = await raw(
       `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 * 1024}\r\nConnection: close\r\nAuthorization: Bearer a.b.c\r\n\r\n${"x".repeat(5 * 1024 * 1024)}`,

@@ -96,7 +96,15 @@ describe("request context", () => {
 
   it("fails closed: sub-paths, case and encoding variants of the endpoint require a token", async () => {
     const handle = testProvider({ endpoint: "/custom" }).handler(async () => new Response("reached"));
-    for (const path of ["/custom", "/custom/", "/custom/x", "/CUSTOM", "/%63ustom", "//custom"]) {
+    for (const path of [
+      "/custom",
+      "/custom/",
+      "/custom/x",
+      "/CUSTOM",
+      "/%63ustom",
+      "//custom",
+      "//evil.example/custom",
+    ]) {
       expect((await handle(mcpRequest(undefined, { path }))).status, path).toBe(401);
     }
     expect((await handle(mcpRequest(undefined, { path: "/customer" }))).status).toBe(200);

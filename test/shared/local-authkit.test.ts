@@ -360,6 +360,12 @@ describe("local AuthKit: WorkOS API", () => {
     expect(missing.headers.get("x-request-id")).toMatch(/^req_/);
   });
 
+  it("a malformed escape in an id is an unknown id (404), never a 500", async () => {
+    const authkit = createLocalAuthKit({ issuer: ISSUER });
+    expect((await api(authkit, "/user_management/users/%E0%A4%A")).status).toBe(404);
+    expect((await api(authkit, "/organizations/%ZZ")).status).toBe(404);
+  });
+
   it("a wrong API key gets 401", async () => {
     const authkit = createLocalAuthKit({ issuer: ISSUER });
     expect((await api(authkit, "/user_management/users/user_01ALICE", "sk_wrong")).status).toBe(401);
