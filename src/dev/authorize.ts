@@ -38,6 +38,7 @@ function errorPage(status: number, message: string): Response {
 /** RFC 8252 §7.3: a loopback redirect URI matches whatever its port. */
 function redirectMatches(registered: string, requested: string): boolean {
   if (registered === requested) return true;
+  if (!URL.canParse(requested) || !URL.canParse(registered)) return false;
   const a = new URL(registered);
   const b = new URL(requested);
   if (a.protocol !== "http:" || !isLoopbackHost(a.hostname) || a.hostname !== b.hostname) return false;

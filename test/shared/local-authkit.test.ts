@@ -293,6 +293,8 @@ describe("local AuthKit: authorization and tokens", () => {
     const res = await s.call(path);
     expect(res.status).toBe(400);
     expect(res.headers.get("location")).toBeNull();
+    const garbage = await s.call((await s.authorizeUrl({ redirect_uri: "not a url::" })).path);
+    expect(garbage.status).toBe(400);
     const unknown = await s.call((await s.authorizeUrl({ client_id: "client_nope" })).path);
     expect(unknown.status).toBe(400);
   });
