@@ -1,5 +1,7 @@
 // The local AuthKit (authkit-mcp/dev): AuthKit's OAuth endpoints and the WorkOS API slice,
 // driven as a fetch handler (no sockets), in Node and in workerd.
+
+import fc from "fast-check";
 import { base64url, decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { createLocalAuthKit, DEFAULT_SEED, parseSeed } from "../../src/dev/index.js";
@@ -416,6 +418,81 @@ describe("local AuthKit: directory sync stand-in", () => {
     expect((await api(authkit, "/directory_users?directory=directory_nope")).status).toBe(404);
     expect((await api(authkit, "/directory_users")).status).toBe(422);
     expect((await api(authkit, "/directories/directory_org_01ACME")).status).toBe(200);
+  });
+});
+
+describe("local AuthKit: hostile input", () => {
+  it("fuzz: random queries, forms and bodies on every endpoint never throw and never answer 5xx", async () => {
+    const authkit = createLocalAuthKit({ issuer: ISSUER });
+    const paths = [
+      "/oauth2/authorize",
+      "/oauth2/authorize/select",
+      "/oauth2/authorize/magic",
+      "/oauth2/authorize/magic/verify",
+      "/oauth2/authorize/sso",
+      "/oauth2/authorize/sso/callback",
+      "/oauth2/token",
+      "/oauth2/register",
+      "/user_management/users",
+      "/user_management/users/x",
+      "/organizations/y",
+      "/directory_users",
+    ];
+    const keys = [
+      "client_id",
+      "redirect_uri",
+      "code",
+      "code_verifier",
+      "grant_type",
+      "state",
+      "resource",
+      "scope",
+      "prompt",
+      "choice",
+      "email",
+      "connection",
+      "user",
+      "token",
+      "limit",
+      "after",
+      "before",
+      "order",
+      "directory",
+      "code_challenge",
+      "code_challenge_method",
+      "response_type",
+      "login_hint",
+      "organization_id",
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        fc.dictionary(fc.constantFrom(...keys), fc.string({ maxLength: 60 })),
+        fc.constantFrom("GET", "POST"),
+        fc.string({ maxLength: 200 }),
+        async (path, params, method, raw) => {
+          const query = new URLSearchParams(params).toString();
+          const body =
+            method === "POST"
+              ? path === "/oauth2/register"
+                ? raw
+                : new URLSearchParams(params).toString()
+              : undefined;
+          const res = await authkit.fetch(
+            new Request(`${ISSUER}${path}?${query}`, {
+              method,
+              headers: {
+                "content-type": path === "/oauth2/register" ? "application/json" : "application/x-www-form-urlencoded",
+                authorization: `Bearer ${authkit.apiKey}`,
+              },
+              ...(body !== undefined && { body }),
+            }),
+          );
+          expect(res.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });
 
