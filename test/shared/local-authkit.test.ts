@@ -53,7 +53,12 @@ async function setup() {
     const location = new URL(res.headers.get("location") ?? "");
     return { res, location, code: location.searchParams.get("code") ?? "", verifier };
   };
-  return { authkit, call, client, authorizeUrl, exchange, signIn, regStatus: reg.status };
+  /** Exchanges a code (authorization_code grant) and returns the token response body. */
+  const redeem = async (code: string, verifier: string) =>
+    (
+      await exchange({ grant_type: "authorization_code", code, code_verifier: verifier, client_id: client.client_id })
+    ).json();
+  return { authkit, call, client, authorizeUrl, exchange, signIn, redeem, regStatus: reg.status };
 }
 
 describe("local AuthKit: discovery and keys", () => {
@@ -218,14 +223,7 @@ describe("local AuthKit: authorization and tokens", () => {
   it("refresh_token: a new access token, rotation (old refresh token refused), scope may only narrow", async () => {
     const s = await setup();
     const { code, verifier } = await s.signIn();
-    const first = await (
-      await s.exchange({
-        grant_type: "authorization_code",
-        code,
-        code_verifier: verifier,
-        client_id: s.client.client_id,
-      })
-    ).json();
+    const first = await s.redeem(code, verifier);
     const wider = await s.exchange({
       grant_type: "refresh_token",
       refresh_token: first.refresh_token,
@@ -235,14 +233,7 @@ describe("local AuthKit: authorization and tokens", () => {
     expect((await wider.json()).error).toBe("invalid_scope");
     // A refused attempt still consumed it: rotation is strict. Start again.
     const again = await s.signIn();
-    const second = await (
-      await s.exchange({
-        grant_type: "authorization_code",
-        code: again.code,
-        code_verifier: again.verifier,
-        client_id: s.client.client_id,
-      })
-    ).json();
+    const second = await s.redeem(again.code, again.verifier);
     const refreshed = await s.exchange({
       grant_type: "refresh_token",
       refresh_token: second.refresh_token,
@@ -263,14 +254,7 @@ describe("local AuthKit: authorization and tokens", () => {
   it("login_hint picks another seeded user; organization_id another of their organizations", async () => {
     const s = await setup();
     const { code, verifier } = await s.signIn({ login_hint: "bob@example.com", organization_id: "org_01GLOBEX" });
-    const body = await (
-      await s.exchange({
-        grant_type: "authorization_code",
-        code,
-        code_verifier: verifier,
-        client_id: s.client.client_id,
-      })
-    ).json();
+    const body = await s.redeem(code, verifier);
     expect(decodeJwt(body.access_token)).toMatchObject({ sub: "user_01BOB", org_id: "org_01GLOBEX", role: "admin" });
   });
 
