@@ -36,11 +36,16 @@ export function createExampleServer(): McpServer {
   server.registerTool("whoami", { description: "Get current user session" }, (ctx) => {
     const session = getSession(ctx);
     return text({
+      kind: session.kind,
       userId: session.userId,
       sessionId: session.sessionId,
+      clientId: session.clientId,
       organizationId: session.organizationId,
       role: session.role,
+      roles: session.roles,
       permissions: session.permissions,
+      // Where role and permissions came from: "workos" (looked up live), "token" (JWT template claims), ...
+      roleSource: session.roleSource,
       scopes: session.scopes,
       expiresAt: session.expiresAt,
     });

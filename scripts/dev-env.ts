@@ -58,6 +58,8 @@ export async function devEnv(): Promise<DevEnv> {
       WORKOS_CLIENT_ID: e.WORKOS_CLIENT_ID ?? "",
       WORKOS_API_KEY: e.WORKOS_API_KEY ?? "",
       BASE_URL: baseURL,
+      // A stand-in or proxy of the WorkOS API (roles, getUser) when set; default api.workos.com.
+      ...(e.WORKOS_API_URL && { WORKOS_API_URL: e.WORKOS_API_URL }),
       ...(e.MCP_SCOPES && { MCP_SCOPES: e.MCP_SCOPES }),
       ...(e.MCP_ALLOWED_ORIGINS && { MCP_ALLOWED_ORIGINS: e.MCP_ALLOWED_ORIGINS }),
       ...(e.MCP_REQUIRED_SCOPES && { MCP_REQUIRED_SCOPES: e.MCP_REQUIRED_SCOPES }),
@@ -75,7 +77,8 @@ export async function devEnv(): Promise<DevEnv> {
   const authkitPort = await choosePort(e.AUTHKIT_PORT, port === 8787 ? 8788 : port + 1);
   const issuer = `http://${HOST}:${authkitPort}`;
   const seed = e.AUTHKIT_SEED ? parseSeed(JSON.parse(readFileSync(e.AUTHKIT_SEED, "utf8"))) : undefined;
-  const authkit = createLocalAuthKit({ issuer, seed });
+  // AUTHKIT_ROLE_CLAIMS=1: tokens carry role/permissions as a JWT template would (default: as AuthKit, none).
+  const authkit = createLocalAuthKit({ issuer, seed, roleClaims: e.AUTHKIT_ROLE_CLAIMS === "1" });
   const server = createServer(nodeListener(authkit.fetch, issuer));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -114,6 +117,10 @@ Connect a client:
 
 Sign-in picks the first user; add login_hint=<email> or prompt=select_account to choose:
 ${users.join("\n")}
+
+Tokens are shaped as AuthKit's (no role claims): roles and permissions are looked up live in
+the local WorkOS API. M2M (client credentials) apps:
+${(authkit.seed.applications ?? []).map((a) => `    ${a.clientId} / ${a.clientSecret}  (${a.organizationId})`).join("\n") || "    none"}
 `,
   };
 }

@@ -11,6 +11,7 @@ export { extractBearerToken } from "./core/bearer.js";
 export { bearerChallenge, quoteAuthParam } from "./core/challenge.js";
 /** The original plugin's name for the options type. */
 export type { OnErrorHook, ResolvedConfig, WorkOSConfig, WorkOSConfig as config } from "./core/config.js";
+export type { MachineTokensOption, RolesOptions } from "./core/config-groups.js";
 export {
   getSession,
   hasAsyncContext,
@@ -23,6 +24,7 @@ export {
   type AuthFailureReason,
   ClientNotInitializedError,
   ConfigError,
+  MachineSessionError,
   SessionNotInitializedError,
   type WireError,
   WorkOSApiError,
@@ -37,17 +39,28 @@ export {
   type OrganizationSession,
   type PermissionSession,
   type RoleSession,
+  RolesUnavailableError,
   requireOrganization,
   requirePermission,
   requireRole,
   requireScope,
+  requireUser,
   type ScopeHierarchy,
+  type UserSession,
 } from "./core/guards.js";
 export { JwksCache, type JwksOptions, type JwksStore, type StoredJwks } from "./core/jwks.js";
-export { type CacheLike, cacheApiJwksStore, type KVLike, kvJwksStore } from "./core/jwks-stores.js";
+export {
+  type CacheLike,
+  cacheApiJwksStore,
+  cacheApiRolesStore,
+  type KVLike,
+  kvJwksStore,
+  kvRolesStore,
+} from "./core/jwks-stores.js";
 export { type ProtectedResourceMetadata, protectedResourceMetadata } from "./core/metadata.js";
 export { checkPolicy, type Policy, scopeChallenge, withPolicy } from "./core/policy.js";
 export { type AuthResult, type NextHandler, type WorkOSProvider, workosProvider } from "./core/provider.js";
-export type { AuthInfo, JWTClaims, RequestContext, Session } from "./core/session.js";
+export type { ResolvedRoles, RolesStore, StoredRoles } from "./core/roles.js";
+export type { AuthInfo, JWTClaims, RequestContext, RoleSource, Session, SessionKind } from "./core/session.js";
 export { TokenCache, type TokenCacheOptions } from "./core/token-cache.js";
 export { getClient, getUser } from "./core/workos-client.js";

@@ -35,5 +35,7 @@ export default withWorkOS<Env>(
     // Authorization, declared once: write-note needs mcp:write, which implies mcp:read.
     tools: { "write-note": { scopes: ["mcp:write"] } },
     scopeHierarchy: { "mcp:write": ["mcp:read"] },
+    // AuthKit M2M applications (client credentials) may call the tools too; whoami says "machine".
+    machineTokens: true,
   }),
 );

@@ -4,6 +4,7 @@
  */
 import type { WorkOSConfig } from "../core/config.js";
 import { ConfigError } from "../core/errors.js";
+import { cacheApiRolesStore } from "../core/jwks-stores.js";
 import { type WorkOSProvider, workosProvider } from "../core/provider.js";
 import type { RequestContext } from "../core/session.js";
 
@@ -62,6 +63,7 @@ export type WorkerOptions<Env> = Partial<WorkOSConfig> | ((env: Env) => Partial<
  */
 export function configFromEnv<Env extends WorkOSEnv>(env: Env, options?: WorkerOptions<Env>): WorkOSConfig {
   const extra = typeof options === "function" ? options(env) : (options ?? {});
+  const hasCaches = typeof (globalThis as { caches?: { default?: unknown } }).caches?.default === "object";
   return {
     apiKey: env.WORKOS_API_KEY,
     clientId: env.WORKOS_CLIENT_ID ?? "",
@@ -70,6 +72,10 @@ export function configFromEnv<Env extends WorkOSEnv>(env: Env, options?: WorkerO
     apiURL: env.WORKOS_API_URL || undefined,
     ...(env.WORKOS_API_MAX_RETRIES && { apiMaxRetries: Number(env.WORKOS_API_MAX_RETRIES) }),
     ...extra,
+    // Roles resolved by one isolate serve the others of the data center (Workers Cache API).
+    ...(hasCaches &&
+      env.WORKOS_API_KEY &&
+      extra.roles?.source !== "token" && { roles: { store: cacheApiRolesStore(), ...extra.roles } }),
   };
 }
 

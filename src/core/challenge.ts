@@ -60,7 +60,8 @@ export function challengeResponse(error: AuthError, params: ChallengeParams, ret
     "content-type": "application/json",
     "cache-control": "no-store",
   });
-  if (error.reason !== "origin_not_allowed") {
+  // No Bearer challenge when the token is not the problem (a refused Origin, the WorkOS API down).
+  if (error.reason !== "origin_not_allowed" && error.reason !== "roles_unavailable") {
     headers.set(
       "www-authenticate",
       bearerChallenge({

@@ -1,10 +1,18 @@
 /**
  * Options of `workosProvider()`, validated and normalised once, at construction.
  */
+import {
+  type MachineTokensOption,
+  parseMachineTokens,
+  parseRolesOption,
+  type ResolvedMachineTokens,
+  type ResolvedRolesOption,
+  type RolesOptions,
+} from "./config-groups.js";
 import { type AuthError, ConfigError } from "./errors.js";
 import type { ScopeHierarchy } from "./guards.js";
 import type { JwksStore } from "./jwks.js";
-import { type Policy, parsePolicy, parseScopes } from "./policy.js";
+import { needsRoles, type Policy, parsePolicy, parseScopes } from "./policy.js";
 import type { TokenCacheOptions } from "./token-cache.js";
 
 /**
@@ -84,6 +92,10 @@ export interface WorkOSConfig {
   readonly tokenCache?: TokenCacheOptions | false | undefined;
   /** Shares AuthKit's key set across isolates/processes (e.g. `kvJwksStore(env.KV)` on Workers). */
   readonly jwksStore?: JwksStore | undefined;
+  /** Live roles and permissions from the WorkOS API: `{ source, ttl, store, tools }` (see {@link RolesOptions}). */
+  readonly roles?: RolesOptions | undefined;
+  /** Accept AuthKit M2M (client credentials) tokens: `true`, or `{ clients: [...] }`. Default false. */
+  readonly machineTokens?: MachineTokensOption | undefined;
 }
 
 /**
@@ -132,6 +144,10 @@ export interface ResolvedConfig {
   readonly tokenCache: TokenCacheOptions | false;
   readonly userCacheTtl: number;
   readonly jwksStore: JwksStore | undefined;
+  /** The WorkOS API origin, e.g. `https://api.workos.com`. */
+  readonly apiBase: string;
+  readonly roles: ResolvedRolesOption;
+  readonly machineTokens: ResolvedMachineTokens;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -314,6 +330,7 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
   const apiURL = optionalString(c, "apiURL");
   const api =
     apiURL === undefined ? new URL("https://api.workos.com") : parseOrigin("apiURL", apiURL.replace(/\/+$/, ""));
+  const policiesNeedRoles = needsRoles(endpointPolicy) || [...tools.values()].some(needsRoles);
 
   return Object.freeze({
     apiKey,
@@ -352,5 +369,8 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
     tokenCache: parseTokenCache(c.tokenCache),
     userCacheTtl: parseUserCacheTtl(c.userCacheTtl),
     jwksStore: parseJwksStore(c.jwksStore),
+    apiBase: api.origin,
+    roles: parseRolesOption(c.roles, apiKey, policiesNeedRoles),
+    machineTokens: parseMachineTokens(c.machineTokens),
   });
 }

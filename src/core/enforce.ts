@@ -9,8 +9,8 @@ import type { ResolvedConfig } from "./config.js";
 import { AuthError } from "./errors.js";
 import type { ForbiddenError } from "./guards.js";
 import { metadataURLFor } from "./metadata.js";
-import { checkPolicy } from "./policy.js";
-import type { RequestContext } from "./session.js";
+import { checkPolicy, needsRoles } from "./policy.js";
+import type { RequestContext, Session } from "./session.js";
 
 /** The parts of a JSON-RPC request the provider looks at. */
 export interface JsonRpcCall {
@@ -96,10 +96,12 @@ export async function filterToolsList(response: Response, allowed: (tool: string
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
-/** The outcome of enforcement: a refusal to send, or the request's calls (for tools/list filtering). */
+/** The outcome of enforcement: a refusal to send, or the context to continue with and the request's calls. */
 export interface Decision {
   readonly response?: Response;
   readonly calls?: JsonRpcCall[];
+  /** The context to continue with: the authenticated one, or a copy whose session has resolved roles. */
+  readonly context: RequestContext;
 }
 
 /**
@@ -107,11 +109,15 @@ export interface Decision {
  *
  * @example
  * ```ts
- * const enforce = createEnforcer(config, report);
- * const { response } = await enforce(request, context);
+ * const enforce = createEnforcer(config, report, resolveRoles);
+ * const { response, context } = await enforce(request, authenticated);
  * ```
  */
-export function createEnforcer(config: ResolvedConfig, report: (error: AuthError, request: Request) => void) {
+export function createEnforcer(
+  config: ResolvedConfig,
+  report: (error: AuthError, request: Request) => void,
+  resolveRoles: RoleStep,
+) {
   const endpointForPath = (path: string) =>
     config.endpoints.find((e) => e === "/" || path === e || path.startsWith(`${e}/`)) ??
     (config.endpoints[0] as string);
@@ -119,13 +125,42 @@ export function createEnforcer(config: ResolvedConfig, report: (error: AuthError
   const endpointHasPolicy = Object.keys(config.endpointPolicy).some((k) =>
     k === "scopes" ? (config.endpointPolicy.scopes?.length ?? 0) > 0 : true,
   );
+  const endpointNeedsRoles = needsRoles(config.endpointPolicy);
+  const listNeedsRoles = config.hideForbiddenTools && [...config.tools.values()].some(needsRoles);
+  const softTools = config.roles.tools;
 
-  /** The decision for one request, plus its calls (for tools/list filtering). */
-  return async (request: Request, context: RequestContext): Promise<{ response?: Response; calls?: JsonRpcCall[] }> => {
-    if (!hasToolPolicies && !endpointHasPolicy) return {};
+  /** Whether this request's decision (hard) or its tools' guards (soft) need the caller's roles. */
+  const roleNeed = (calls: readonly JsonRpcCall[] | undefined): "hard" | "soft" | undefined => {
+    if (endpointNeedsRoles) return "hard";
+    let soft = false;
+    for (const call of calls ?? []) {
+      if (call.method === "tools/list" && listNeedsRoles) return "hard";
+      if (call.toolName === undefined) continue;
+      const policy = config.tools.get(call.toolName);
+      if (policy !== undefined && needsRoles(policy)) return "hard";
+      if (softTools === "all" || softTools.has(call.toolName)) soft = true;
+    }
+    return soft ? "soft" : undefined;
+  };
+
+  /** The decision for one request: roles resolved where needed, then every policy checked. */
+  return async (request: Request, authenticated: RequestContext): Promise<Decision> => {
+    const resolvable = resolveRoles.applies(authenticated.session);
+    if (!hasToolPolicies && !endpointHasPolicy && !resolvable) return { context: authenticated };
+    const calls = hasToolPolicies || resolvable ? await readCalls(request) : undefined;
+    if (calls === "too_large")
+      return { response: new Response("Payload too large\n", { status: 413 }), context: authenticated };
+    let context = authenticated;
+    if (resolvable) {
+      const step = await resolveRoles(authenticated, roleNeed(calls));
+      if (step.error !== undefined) {
+        report(step.error, request);
+        return { response: challengeResponse(step.error, NO_CHALLENGE, step.retryAfter), context };
+      }
+      context = step.context;
+    }
+    if (!hasToolPolicies && !endpointHasPolicy) return { context, calls: calls ?? undefined };
     const session = context.session;
-    const calls = hasToolPolicies ? await readCalls(request) : undefined;
-    if (calls === "too_large") return { response: new Response("Payload too large\n", { status: 413 }) };
     const needed = new Set(config.endpointPolicy.scopes ?? []);
     const refusals: { call: JsonRpcCall; error: ForbiddenError }[] = [];
     const endpointDenied = checkPolicy(session, config.endpointPolicy);
@@ -144,14 +179,31 @@ export function createEnforcer(config: ResolvedConfig, report: (error: AuthError
       report(error, request);
       const endpoint = endpointForPath(new URL(request.url).pathname);
       const resourceMetadata = metadataURLFor(config, endpoint);
-      return { response: challengeResponse(error, { resourceMetadata, scopes: [...needed] }) };
+      return { response: challengeResponse(error, { resourceMetadata, scopes: [...needed] }), context };
     }
     if (endpointDenied) {
       // Re-consenting cannot fix a role/permission/organization: 403 without a Bearer challenge.
       const body = { jsonrpc: "2.0", error: { code: -32003, message: endpointDenied.message }, id: null };
-      return { response: Response.json(body, { status: 403, headers: { "cache-control": "no-store" } }) };
+      return { response: Response.json(body, { status: 403, headers: { "cache-control": "no-store" } }), context };
     }
-    if (refusals.length > 0) return { response: forbiddenResponse(refusals, calls !== undefined && calls.length > 1) };
-    return { calls: calls ?? undefined };
+    if (refusals.length > 0)
+      return { response: forbiddenResponse(refusals, calls !== undefined && calls.length > 1), context };
+    return { calls: calls ?? undefined, context };
   };
+}
+
+const NO_CHALLENGE = { resourceMetadata: "", scopes: [] } as const;
+
+/**
+ * The role-resolution step the enforcer calls (built by the provider, see `roles-step.ts`).
+ * `applies(session)`: whether this session's roles would come from the WorkOS API.
+ */
+export interface RoleStep {
+  (
+    context: RequestContext,
+    need: "hard" | "soft" | undefined,
+  ): Promise<
+    { context: RequestContext; error?: undefined } | { error: AuthError; retryAfter: number; context?: undefined }
+  >;
+  applies(session: Session): boolean;
 }

@@ -39,7 +39,8 @@ export type AuthFailureReason =
   | "unsupported_token"
   | "jwks_unavailable"
   | "origin_not_allowed"
-  | "insufficient_scope";
+  | "insufficient_scope"
+  | "roles_unavailable";
 
 /**
  * RFC 6750 §3.1 error codes: the only values that ever appear on the wire.
@@ -91,6 +92,7 @@ const PUBLIC_DESCRIPTIONS: Partial<Record<AuthFailureReason, string>> = {
   jwks_unavailable: "Authorization server keys are temporarily unavailable",
   origin_not_allowed: "Origin not allowed",
   insufficient_scope: "Insufficient scope",
+  roles_unavailable: "Your role could not be checked: the WorkOS API is unavailable. Try again shortly.",
 };
 
 /**
@@ -122,6 +124,7 @@ export class AuthError extends WorkOSMcpError {
 function statusFor(reason: AuthFailureReason): AuthError["status"] {
   switch (reason) {
     case "jwks_unavailable":
+    case "roles_unavailable":
       return 503;
     case "origin_not_allowed":
     case "insufficient_scope":
@@ -137,6 +140,7 @@ function wireErrorFor(reason: AuthFailureReason): WireError | undefined {
     case "missing_token":
     case "unsupported_scheme":
     case "jwks_unavailable":
+    case "roles_unavailable":
     case "origin_not_allowed":
       return undefined;
     case "empty_token":
@@ -220,5 +224,25 @@ export class WorkOSApiError extends WorkOSMcpError {
     this.requestId = details.requestId;
     this.workosCode = details.workosCode;
     this.retryAfter = details.retryAfter;
+  }
+}
+
+/**
+ * `getUser()` was called for a machine (client credentials) token: there is no user behind it.
+ *
+ * @example
+ * ```ts
+ * try { await getUser(ctx); } catch (e) { if (e instanceof MachineSessionError) return "machines have no profile"; }
+ * ```
+ */
+export class MachineSessionError extends WorkOSMcpError {
+  /** The M2M application's client id. */
+  readonly clientId: string;
+  constructor(clientId: string, what = "getUser()") {
+    super(
+      "machine_session",
+      `[WorkOS] ${what} needs a signed-in user, but this request was authenticated with a machine (client credentials) token of ${clientId}.`,
+    );
+    this.clientId = clientId;
   }
 }

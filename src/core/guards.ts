@@ -17,7 +17,12 @@ import type { Session } from "./session.js";
  * if (error instanceof ForbiddenError && error.code === "role_required") console.warn(error.message);
  * ```
  */
-export type ForbiddenCode = "organization_required" | "role_required" | "permission_required";
+export type ForbiddenCode =
+  | "organization_required"
+  | "role_required"
+  | "permission_required"
+  | "user_required"
+  | "roles_unavailable";
 
 /**
  * A role, permission or organization requirement is not met. Its message is the original
@@ -34,6 +39,30 @@ export class ForbiddenError extends WorkOSMcpError {
   constructor(code: ForbiddenCode, message: string, required: readonly string[] = []) {
     super(code, message);
     this.required = required;
+  }
+}
+
+/**
+ * The WorkOS API could not answer, so no role was resolved (fail closed). A guard that needed
+ * the role throws this: the tool error names the cause. `retryAfter` is in seconds.
+ *
+ * @example
+ * ```ts
+ * try { requireRole("admin", ctx); } catch (e) { if (e instanceof RolesUnavailableError) console.warn(e.retryAfter); }
+ * ```
+ */
+export class RolesUnavailableError extends ForbiddenError {
+  readonly retryAfter: number;
+  /** Internal detail for logs (HTTP status, timeout): never the API key. */
+  readonly detail: string;
+  constructor(detail: string, retryAfter: number, required: readonly string[] = []) {
+    super(
+      "roles_unavailable",
+      `Your role could not be checked: the WorkOS API is unavailable (${detail}). Try again in ${retryAfter} s.`,
+      required,
+    );
+    this.detail = detail;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -152,8 +181,11 @@ export function requireOrganization(source?: SessionSource | unknown): Organizat
 }
 
 /**
- * Requires one of `roles`, in `role` or `roles` (AuthKit multi-role). Does NOT check the
- * organization: a role is always an organization role in AuthKit.
+ * Requires one of `roles`, in `role` or `roles` (AuthKit multi-role): signed claims when the
+ * token carries them, else the membership of `sub` in `org_id` from the WorkOS API (the
+ * provider resolves it before the tool runs). A failed lookup refuses with
+ * `roles_unavailable`. Does NOT check the organization: a role is always an organization
+ * role in AuthKit, and a user with no membership has none.
  *
  * @example
  * ```ts
@@ -170,13 +202,62 @@ export function requireRole(roles: string | readonly string[], source?: SessionS
       wanted.length === 1
         ? `${capitalise(wanted[0] as string)} role required`
         : `One of these roles required: ${wanted.join(", ")}`;
-    throw new ForbiddenError("role_required", message, wanted);
+    throw refusal(session, "role_required", message, wanted);
   }
   return session as RoleSession;
 }
 
+const roleFailures = new WeakMap<Session, { detail: string; retryAfter: number }>();
+
+/** Records why the session's roles could not be resolved (the provider does this). Internal. */
+export function markRolesUnavailable(session: Session, error: RolesUnavailableError): void {
+  roleFailures.set(session, { detail: error.detail, retryAfter: error.retryAfter });
+}
+
+/** The refusal for a missing role or permission, saying so when the role was never known. */
+function refusal(session: Session, code: ForbiddenCode, message: string, required: readonly string[]): ForbiddenError {
+  if (session.roleSource === "unavailable") {
+    const failure = roleFailures.get(session) ?? { detail: "no answer", retryAfter: 5 };
+    return new RolesUnavailableError(failure.detail, failure.retryAfter, required);
+  }
+  if (session.roleSource === "unresolved")
+    return new ForbiddenError(
+      code,
+      `${message} (roles were not looked up for this request: list this tool in the roles.tools option, or use a policy)`,
+      required,
+    );
+  return new ForbiddenError(code, message, required);
+}
+
 /**
- * Requires every one of `permissions` (the `permissions` claim).
+ * Session of a person (after {@link requireUser}).
+ *
+ * @example
+ * ```ts
+ * const { userId }: UserSession = requireUser(ctx);
+ * ```
+ */
+export type UserSession = Session & { readonly kind: "user" };
+
+/**
+ * Requires a signed-in user: refuses machine (client credentials) tokens with `user_required`.
+ *
+ * @example
+ * ```ts
+ * const { userId } = requireUser(ctx); // "This tool requires a signed-in user" for an M2M client
+ * ```
+ */
+export function requireUser(source?: SessionSource | unknown): UserSession {
+  const session = getSession(source);
+  if (session.kind !== "user")
+    throw new ForbiddenError("user_required", "This tool requires a signed-in user (machine clients are not allowed)");
+  return session as UserSession;
+}
+
+/**
+ * Requires every one of `permissions`: the `permissions` claim when the token carries it,
+ * else the permissions of the caller's roles resolved through the WorkOS API (see the
+ * `roles` option). A failed lookup refuses with `roles_unavailable`, never grants.
  *
  * @example
  * ```ts
@@ -192,7 +273,8 @@ export function requirePermission(
   const held = new Set(session.permissions ?? []);
   const missing = wanted.filter((p) => !held.has(p));
   if (missing.length > 0) {
-    throw new ForbiddenError(
+    throw refusal(
+      session,
       "permission_required",
       missing.length === 1 ? `${missing[0]} permission required` : `${missing.join(", ")} permissions required`,
       missing,

@@ -16,6 +16,7 @@ import {
   requireOrganization,
   requirePermission,
   requireRole,
+  requireUser,
 } from "./guards.js";
 import type { Session } from "./session.js";
 
@@ -30,6 +31,8 @@ import type { Session } from "./session.js";
  */
 export interface Policy {
   readonly scopes?: readonly string[];
+  /** `true`: a signed-in user only (machine tokens refused with `user_required`). */
+  readonly user?: boolean;
   readonly permissions?: readonly string[];
   readonly roles?: readonly string[];
   readonly organization?: boolean;
@@ -48,6 +51,7 @@ export function checkPolicy(session: Session, policy: Policy): InsufficientScope
   const scopes = policy.scopes ?? [];
   if (!scopes.every((s) => hasScope(session, s))) return new InsufficientScopeError(scopes);
   try {
+    if (policy.user) requireUser({ session });
     if (policy.organization) requireOrganization({ session });
     if (policy.roles && policy.roles.length > 0) requireRole(policy.roles, { session });
     if (policy.permissions && policy.permissions.length > 0) requirePermission(policy.permissions, { session });
@@ -128,11 +132,13 @@ export function parsePolicy(option: string, raw: unknown): Policy {
     fail(option, `Invalid config: ${option} must be an object like { scopes, roles, permissions, organization }`);
   const p = raw as Record<string, unknown>;
   for (const key of Object.keys(p)) {
-    if (!["scopes", "roles", "permissions", "organization"].includes(key))
+    if (!["scopes", "roles", "permissions", "organization", "user"].includes(key))
       fail(option, `Invalid config: ${option} has an unknown field ${key}`);
   }
   if (p.organization !== undefined && typeof p.organization !== "boolean")
     fail(option, `Invalid config: ${option}.organization must be a boolean`);
+  if (p.user !== undefined && typeof p.user !== "boolean")
+    fail(option, `Invalid config: ${option}.user must be a boolean`);
   return Object.freeze({
     ...(p.scopes !== undefined && { scopes: Object.freeze(parseScopes(`${option}.scopes`, p.scopes)) }),
     ...(p.roles !== undefined && { roles: Object.freeze(stringList(`${option}.roles`, p.roles)) }),
@@ -140,5 +146,11 @@ export function parsePolicy(option: string, raw: unknown): Policy {
       permissions: Object.freeze(stringList(`${option}.permissions`, p.permissions)),
     }),
     ...(p.organization === true && { organization: true }),
+    ...(p.user === true && { user: true }),
   });
+}
+
+/** Whether `policy` checks a role or a permission (which may need the WorkOS API). */
+export function needsRoles(policy: Policy): boolean {
+  return (policy.roles?.length ?? 0) > 0 || (policy.permissions?.length ?? 0) > 0;
 }

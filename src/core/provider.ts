@@ -23,6 +23,7 @@ import {
   resourceFor,
 } from "./metadata.js";
 import { checkPolicy } from "./policy.js";
+import { createRoleStep } from "./roles-step.js";
 import { createRequestContext, type RequestContext, sessionFromClaims } from "./session.js";
 import { TokenCache } from "./token-cache.js";
 import { verifyAccessToken } from "./verify.js";
@@ -94,7 +95,13 @@ export interface WorkOSProvider {
   /** The JWKS cache (shared by every request of this provider). */
   readonly jwks: JwksCache;
   /** Counters: full signature verifications, verified-token cache hits, JWKS fetches. */
-  readonly stats: { readonly verifications: number; readonly cacheHits: number; readonly jwksFetches: number };
+  readonly stats: {
+    readonly verifications: number;
+    readonly cacheHits: number;
+    readonly jwksFetches: number;
+    /** WorkOS API calls made to resolve roles and permissions. */
+    readonly roleLookups: number;
+  };
   /** Verifies the request's bearer token. Never throws for a client mistake. */
   authenticate(request: Request): Promise<AuthResult>;
   /** The `Response` for a discovery route (PRM, AS metadata, their preflights), or `undefined`. */
@@ -233,6 +240,10 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     }),
   );
 
+  // AuthKit M2M tokens carry aud = the environment client id (WorkOS "Access token claims").
+  const machineAudience = config.machineTokens === false ? undefined : config.clientId;
+  const machineClients = config.machineTokens === false ? undefined : config.machineTokens.clients;
+
   const authenticate = async (request: Request): Promise<AuthResult> => {
     const endpoint = protectedEndpoint(pathOf(request.url)) ?? (config.endpoints[0] as string);
     const target = targets.get(endpoint) as NonNullable<ReturnType<typeof targets.get>>;
@@ -254,6 +265,8 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
           audience: target.audience,
           clockTolerance: config.clockTolerance,
           jwks,
+          machineAudience,
+          machineClients,
         });
         target.cache?.set(token, claims);
       }
@@ -277,7 +290,8 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     }
   };
 
-  const enforce = createEnforcer(config, report);
+  const roleStep = createRoleStep(config);
+  const enforce = createEnforcer(config, report, roleStep);
   const authorize = async (request: Request, context: RequestContext) => (await enforce(request, context)).response;
 
   const toolAllowed = (context: RequestContext) => (name: string) => {
@@ -328,9 +342,14 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     const result = await authenticate(request);
     if (!result.ok) return { action: "respond", response: result.response };
     const decision = await enforce(request, result.context);
-    if (decision.response) return { action: "respond", response: corsFor(decision.response, origin) };
+    // The authenticated session is never handed out once the role step replaced it: end it now.
+    if (decision.context !== result.context) revokeSession(result.context.session);
+    if (decision.response) {
+      revokeSession(decision.context.session);
+      return { action: "respond", response: corsFor(decision.response, origin) };
+    }
     const filter = config.hideForbiddenTools && decision.calls?.some((c) => c.method === "tools/list") === true;
-    return pass(result.context, filter);
+    return pass(decision.context, filter);
   };
 
   const handler = <Rest extends unknown[]>(next: NextHandler<Rest>) => {
@@ -350,7 +369,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     resources: Object.freeze(config.endpoints.map((e) => resourceFor(config, e))),
     jwks,
     get stats() {
-      return { ...stats, jwksFetches: jwks.fetchCount };
+      return { ...stats, jwksFetches: jwks.fetchCount, roleLookups: roleStep.resolver?.apiCalls ?? 0 };
     },
     authenticate,
     authorize,

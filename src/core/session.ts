@@ -63,7 +63,39 @@ export interface Session {
   readonly actor?: JWTClaims["act"];
   /** Token id (`jti`). */
   readonly tokenId?: string;
+  /**
+   * `"machine"` for an AuthKit M2M token (client credentials: no `sid`, `sub` equal to
+   * `client_id`); `userId` is then the application's client id. Else `"user"`.
+   */
+  readonly kind: SessionKind;
+  /**
+   * Where `role`, `roles` and `permissions` came from: signed token claims (`"token"`), the
+   * WorkOS API (`"workos"`, the membership of `sub` in `org_id`), nowhere (`"none"`: no claims,
+   * and no lookup was needed or possible), not looked up for this request (`"unresolved"`), or
+   * the lookup failed (`"unavailable"`: guards then refuse with `roles_unavailable`).
+   */
+  readonly roleSource: RoleSource;
 }
+
+/**
+ * Who the caller is: a person, or an M2M application.
+ *
+ * @example
+ * ```ts
+ * if (getSession(ctx).kind === "machine") return text("hello, machine");
+ * ```
+ */
+export type SessionKind = "user" | "machine";
+
+/**
+ * See {@link Session.roleSource}.
+ *
+ * @example
+ * ```ts
+ * const fresh = getSession(ctx).roleSource === "workos";
+ * ```
+ */
+export type RoleSource = "token" | "workos" | "none" | "unresolved" | "unavailable";
 
 /**
  * The MCP SDK's `AuthInfo` (structurally): what `@modelcontextprotocol/server` passes to
@@ -153,8 +185,44 @@ export function sessionFromClaims(claims: JWTClaims): Session {
     ...(claims.feature_flags !== undefined && { featureFlags: claims.feature_flags }),
     ...(claims.act !== undefined && { actor: claims.act }),
     ...(claims.jti !== undefined && { tokenId: claims.jti }),
+    kind: isMachineClaims(claims) ? "machine" : "user",
+    roleSource: hasRoleClaims(claims) ? "token" : "none",
   };
   return Object.freeze(session);
+}
+
+/** AuthKit M2M token shape (WorkOS "Access token claims"): no `sid`, `sub` is the `client_id`. */
+export function isMachineClaims(claims: {
+  readonly sid?: unknown;
+  readonly sub?: unknown;
+  readonly client_id?: unknown;
+}): boolean {
+  return (
+    (claims.sid === undefined || claims.sid === "") && typeof claims.sub === "string" && claims.sub === claims.client_id
+  );
+}
+
+/** Whether the token itself carries role information (a JWT template, or an AuthKit session token). */
+export function hasRoleClaims(claims: JWTClaims): boolean {
+  return claims.role !== undefined || claims.roles !== undefined || claims.permissions !== undefined;
+}
+
+/**
+ * The session with role information from the WorkOS API (or the reason there is none). A new
+ * frozen object: sessions are never mutated.
+ */
+export function sessionWithRoles(
+  session: Session,
+  source: RoleSource,
+  roles?: { readonly role?: string; readonly roles: readonly string[]; readonly permissions: readonly string[] },
+): Session {
+  const { role: _role, roles: _roles, permissions: _permissions, ...rest } = session;
+  return Object.freeze({
+    ...rest,
+    ...(roles?.role !== undefined && { role: roles.role }),
+    ...(roles !== undefined && { roles: roles.roles, permissions: roles.permissions }),
+    roleSource: source,
+  });
 }
 
 /** Validates the claims and builds the session. */

@@ -11,7 +11,7 @@
 import { compactVerify, errors } from "jose";
 import { AuthError } from "./errors.js";
 import type { JwksCache } from "./jwks.js";
-import { type JWTClaims, validateClaims } from "./session.js";
+import { isMachineClaims, type JWTClaims, validateClaims } from "./session.js";
 
 export interface VerifyOptions {
   readonly issuer: string;
@@ -20,6 +20,13 @@ export interface VerifyOptions {
   /** Seconds. */
   readonly clockTolerance: number;
   readonly jwks: JwksCache;
+  /**
+   * AuthKit M2M tokens: their `aud` is the environment client id. A token whose only accepted
+   * audience is this one passes only with the M2M shape (no `sid`, `sub` = `client_id`) and,
+   * when `machineClients` is a set, a listed `client_id`.
+   */
+  readonly machineAudience?: string | undefined;
+  readonly machineClients?: ReadonlySet<string> | "any" | undefined;
 }
 
 /**
@@ -68,7 +75,10 @@ function checkRegisteredClaims(p: Record<string, unknown>, options: VerifyOption
   if (p.iss !== options.issuer) throw new AuthError("issuer_mismatch", "Token iss is not the AuthKit issuer");
   const aud = p.aud;
   const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : [];
-  if (!audiences.some((a) => typeof a === "string" && options.audience.includes(a)))
+  if (
+    !audiences.some((a) => typeof a === "string" && options.audience.includes(a)) &&
+    !isAcceptedMachine(p, audiences, options)
+  )
     throw new AuthError("audience_mismatch", "Token aud does not contain this resource");
   const now = Date.now() / 1000;
   const tolerance = options.clockTolerance;
@@ -88,6 +98,13 @@ function checkRegisteredClaims(p: Record<string, unknown>, options: VerifyOption
   if (p.iat > now + tolerance)
     throw new AuthError("issued_in_future", "Token iat is in the future beyond the clock tolerance");
   if (p.sub === undefined) throw new AuthError("missing_claim", "Token has no sub claim");
+}
+
+/** An M2M token for the environment client id, from an accepted application (never a user token). */
+function isAcceptedMachine(p: Record<string, unknown>, audiences: readonly unknown[], options: VerifyOptions): boolean {
+  if (options.machineAudience === undefined || !audiences.includes(options.machineAudience)) return false;
+  if (!isMachineClaims(p)) return false;
+  return options.machineClients === "any" || options.machineClients?.has(p.client_id as string) === true;
 }
 
 function toAuthError(error: unknown): AuthError {

@@ -6,7 +6,7 @@
 import type { User, WorkOS } from "@workos-inc/node";
 import type { ResolvedConfig } from "./config.js";
 import { findSession, getSession, ownerOf } from "./context.js";
-import { ClientNotInitializedError, WorkOSApiError } from "./errors.js";
+import { ClientNotInitializedError, MachineSessionError, WorkOSApiError } from "./errors.js";
 import type { Session } from "./session.js";
 
 const clients = new WeakMap<object, WorkOS>();
@@ -174,7 +174,8 @@ export function getClient(source?: unknown): WorkOS {
 /**
  * The caller's full WorkOS `User` (`GET /user_management/users/{id}` with the API key).
  * Fetched once per request however often it is called; with `userCacheTtl`, reused across
- * requests for that many seconds. Throws the SDK's errors (e.g.
+ * requests for that many seconds. A machine (M2M) session has no user: `MachineSessionError`.
+ * Throws the SDK's errors (e.g.
  * `NotFoundException`) unchanged; `ClientNotInitializedError` without an `apiKey`.
  *
  * @example
@@ -184,6 +185,7 @@ export function getClient(source?: unknown): WorkOS {
  */
 export async function getUser(source?: unknown): Promise<User> {
   const session = getSession(source);
+  if (session.kind === "machine") throw new MachineSessionError(session.userId);
   let user = users.get(session);
   if (user === undefined) {
     const config = configFor(source);

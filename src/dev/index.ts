@@ -16,6 +16,7 @@ export {
   DEFAULT_SEED,
   parseSeed,
   type Seed,
+  type SeedApplication,
   type SeedMembership,
   type SeedOrganization,
   type SeedUser,

@@ -8,13 +8,14 @@ import { isLoopbackHost } from "../core/config.js";
 import { ConfigError } from "../core/errors.js";
 import { authorize, selectAccount } from "./authorize.js";
 import { lazySigningKey } from "./keys.js";
+import { setMembershipRole } from "./memberships.js";
 import { OAuthStore } from "./oauth-store.js";
 import { register } from "./register.js";
 import { oauthJson } from "./responses.js";
 import { DEFAULT_SEED, parseSeed, type Seed } from "./seed.js";
 import { createSignInMethods, signInMethodsHtml } from "./sign-in.js";
 import { token } from "./token.js";
-import { type MintOptions, signAccessToken } from "./tokens.js";
+import { findUser, type MintOptions, signAccessToken } from "./tokens.js";
 import { RateLimiter, workosApi } from "./workos-api.js";
 
 /** Options of {@link createLocalAuthKit}. */
@@ -35,6 +36,13 @@ export interface LocalAuthKitOptions {
   readonly onMagicLink?: ((email: string, url: string) => void) | undefined;
   /** Rate-limit the WorkOS API stand-in (429 with `Retry-After` past it), e.g. `{ requests: 10, perSeconds: 1 }`. */
   readonly rateLimit?: { readonly requests: number; readonly perSeconds: number } | undefined;
+  /** The environment's client id (`WORKOS_CLIENT_ID`): the `aud` of tokens requested without a resource, and of M2M tokens. Default `client_local_dev`. */
+  readonly clientId?: string | undefined;
+  /**
+   * Add `role`, `roles` and `permissions` to user tokens, as a WorkOS JWT template would.
+   * Default false: tokens are Connect-shaped, exactly as AuthKit issues them to MCP clients.
+   */
+  readonly roleClaims?: boolean | undefined;
 }
 
 /** What {@link createLocalAuthKit} returns. */
@@ -50,6 +58,14 @@ export interface LocalAuthKit {
   jwks(): Promise<{ keys: JWK[] }>;
   /** Provider options pointing at this instance (`authkitDomain`, `apiURL`, `apiKey`). */
   providerOptions(): { authkitDomain: string; apiURL: string; apiKey: string };
+  /** The environment client id (`aud` of M2M tokens and of tokens requested without a resource). */
+  readonly clientId: string;
+  /**
+   * Changes a user's role in an organization (`null` removes the membership), as the WorkOS
+   * dashboard or `PUT /user_management/organization_memberships/{id}` would. Tokens already
+   * issued are unchanged: live role resolution sees it once its cache expires.
+   */
+  setRole(user: string, organizationId: string, role: string | null): void;
 }
 
 export const DEFAULT_LOCAL_API_KEY = "sk_test_local_authkit";
@@ -77,7 +93,13 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
       "Invalid config: issuer must be a loopback origin (localhost, 127.0.0.1, [::1]); the local AuthKit refuses anything else",
     );
   const issuer = url.origin;
-  const seed = options.seed === undefined ? DEFAULT_SEED : parseSeed(options.seed);
+  const parsed = options.seed === undefined ? DEFAULT_SEED : parseSeed(options.seed);
+  // Memberships change at run time (setRole, the membership API): a copy per instance.
+  const seed: Seed = Object.freeze({ ...parsed, memberships: [...parsed.memberships] });
+  const clientId = options.clientId ?? "client_local_dev";
+  if (typeof clientId !== "string" || clientId === "")
+    throw new ConfigError("clientId", "Invalid config: clientId must be a non-empty string");
+  const tokenEnv = { clientId, roleClaims: options.roleClaims === true };
   const apiKey = options.apiKey ?? DEFAULT_LOCAL_API_KEY;
   const key = lazySigningKey(options.signingKey);
   const store = new OAuthStore();
@@ -97,7 +119,7 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
     authorizeCtx,
     options.onMagicLink ?? ((email, link) => console.info(`[local AuthKit] Magic link for ${email}: ${link}`)),
   );
-  const tokenCtx = { issuer, seed, store, key, accessTokenTtl };
+  const tokenCtx = { issuer, seed, store, key, accessTokenTtl, env: tokenEnv };
 
   const metadata = {
     issuer,
@@ -107,7 +129,7 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
     jwks_uri: `${issuer}/oauth2/jwks`,
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
-    grant_types_supported: ["authorization_code", "refresh_token"],
+    grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
     code_challenge_methods_supported: ["S256"],
     token_endpoint_auth_methods_supported: ["none", "client_secret_post", "client_secret_basic"],
     scopes_supported: ["openid", "profile", "email", "offline_access"],
@@ -155,7 +177,7 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
       case "/":
         return oauthJson({ name: "authkit-mcp local AuthKit", issuer, users: seed.users.map((u) => u.email) });
     }
-    return workosApi(request, seed, apiKey, limiter) ?? oauthJson({ error: "not_found" }, 404);
+    return (await workosApi(request, seed, apiKey, limiter)) ?? oauthJson({ error: "not_found" }, 404);
   };
 
   return Object.freeze({
@@ -164,7 +186,13 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
     apiKey,
     seed,
     jwks,
-    mintToken: async (mint: MintOptions = {}) => signAccessToken(await key(), issuer, seed, mint),
+    mintToken: async (mint: MintOptions = {}) => signAccessToken(await key(), issuer, seed, mint, tokenEnv),
     providerOptions: () => ({ authkitDomain: issuer, apiURL: issuer, apiKey }),
+    clientId,
+    setRole: (user: string, organizationId: string, role: string | null) => {
+      const found = findUser(seed, user);
+      if (!found) throw new Error(`Local AuthKit: unknown user ${user}`);
+      setMembershipRole(seed, found.id, organizationId, role);
+    },
   });
 }

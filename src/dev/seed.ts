@@ -29,6 +29,17 @@ export interface SeedMembership {
 }
 
 /**
+ * An M2M application (AuthKit "Applications", client credentials): it belongs to one
+ * organization, and its tokens carry `sub` = `client_id` = `clientId`, no `sid`.
+ */
+export interface SeedApplication {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly organizationId: string;
+  readonly name?: string;
+}
+
+/**
  * The local AuthKit's data set.
  *
  * @example
@@ -40,8 +51,10 @@ export interface Seed {
   readonly users: readonly SeedUser[];
   readonly organizations: readonly SeedOrganization[];
   readonly memberships: readonly SeedMembership[];
-  /** Role slug → permissions it grants (what AuthKit puts in `permissions`). */
+  /** Environment role slug → the permissions it grants (what the Authorization API lists for every organization). */
   readonly roles: Readonly<Record<string, readonly string[]>>;
+  /** M2M applications for the `client_credentials` grant. */
+  readonly applications?: readonly SeedApplication[];
   /** Organizations that sign in through an SSO connection (a simulated IdP in development). */
   readonly ssoConnections?: readonly SeedSsoConnection[];
 }
@@ -54,7 +67,8 @@ export interface SeedSsoConnection {
 }
 
 /**
- * The default data: Alice (admin of Acme), Bob (member of Acme and Globex), Carol (no organization).
+ * The default data: Alice (admin of Acme), Bob (member of Acme, admin of Globex), Carol (no
+ * organization), and one M2M application of Acme (`client_01REPORTER` / `sk_local_m2m_reporter`).
  *
  * @example
  * ```ts
@@ -81,6 +95,14 @@ export const DEFAULT_SEED: Seed = {
     member: ["widgets:read"],
   },
   ssoConnections: [{ id: "conn_01GLOBEX_SAML", organizationId: "org_01GLOBEX", type: "SAML" }],
+  applications: [
+    {
+      clientId: "client_01REPORTER",
+      clientSecret: "sk_local_m2m_reporter",
+      organizationId: "org_01ACME",
+      name: "Acme nightly reporter",
+    },
+  ],
 };
 
 function fail(message: string): never {
@@ -133,5 +155,11 @@ export function parseSeed(input: unknown): Seed {
     if (!c || !isString(c.id) || !orgIds.has(c.organizationId))
       fail("ssoConnections need an id and a known organizationId");
   }
-  return Object.freeze({ users, organizations, memberships, roles, ssoConnections: sso } as Seed);
+  const applications = s.applications ?? [];
+  if (!Array.isArray(applications)) fail("applications must be a list");
+  for (const a of applications as SeedApplication[]) {
+    if (!a || !isString(a.clientId) || !isString(a.clientSecret) || !orgIds.has(a.organizationId))
+      fail("applications need a clientId, a clientSecret and a known organizationId");
+  }
+  return Object.freeze({ users, organizations, memberships, roles, ssoConnections: sso, applications } as Seed);
 }

@@ -1,14 +1,15 @@
 /**
  * `POST /oauth2/token`: `authorization_code` (PKCE S256 checked, code single-use, bound to its
- * client, redirect URI and resource) and `refresh_token` (rotated, scope may only narrow).
- * Errors per RFC 6749 §5.2, `Cache-Control: no-store`.
+ * client, redirect URI and resource), `refresh_token` (rotated, scope may only narrow) and
+ * `client_credentials` (seeded M2M applications, RFC 6749 §4.4: secret by Basic or form, no
+ * refresh token). Errors per RFC 6749 §5.2, `Cache-Control: no-store`.
  */
 import { base64url } from "jose";
 import type { SigningKey } from "./keys.js";
 import type { Grant, OAuthStore, RegisteredClient } from "./oauth-store.js";
 import { oauthError, oauthJson } from "./responses.js";
 import type { Seed } from "./seed.js";
-import { signAccessToken } from "./tokens.js";
+import { signAccessToken, signMachineToken, type TokenEnvironment } from "./tokens.js";
 
 export interface TokenContext {
   readonly issuer: string;
@@ -17,6 +18,8 @@ export interface TokenContext {
   readonly key: () => Promise<SigningKey>;
   /** Access-token lifetime, seconds. */
   readonly accessTokenTtl: number;
+  /** The environment's client id (default `aud`) and whether role claims are added. */
+  readonly env: TokenEnvironment;
 }
 
 async function s256(verifier: string): Promise<string> {
@@ -54,15 +57,22 @@ function authenticateClient(
 }
 
 async function issue(ctx: TokenContext, grant: Grant): Promise<Response> {
-  const access = await signAccessToken(await ctx.key(), ctx.issuer, ctx.seed, {
-    user: grant.userId,
-    organizationId: grant.organizationId ?? null,
-    scopes: grant.scope.split(" ").filter(Boolean),
-    audience: grant.resource ?? grant.clientId,
-    clientId: grant.clientId,
-    sessionId: grant.sessionId,
-    expiresIn: ctx.accessTokenTtl,
-  });
+  const access = await signAccessToken(
+    await ctx.key(),
+    ctx.issuer,
+    ctx.seed,
+    {
+      user: grant.userId,
+      organizationId: grant.organizationId ?? null,
+      scopes: grant.scope.split(" ").filter(Boolean),
+      // WorkOS: the resource indicator, or the environment client id when the client sent none.
+      audience: grant.resource ?? ctx.env.clientId,
+      clientId: grant.clientId,
+      sessionId: grant.sessionId,
+      expiresIn: ctx.accessTokenTtl,
+    },
+    ctx.env,
+  );
   return oauthJson({
     access_token: access,
     token_type: "Bearer",
@@ -85,6 +95,7 @@ export async function token(request: Request, ctx: TokenContext): Promise<Respon
   if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get("content-type") ?? ""))
     return oauthError("invalid_request", "Content-Type must be application/x-www-form-urlencoded");
   const form = new URLSearchParams(await request.text());
+  if (form.get("grant_type") === "client_credentials") return clientCredentials(request, form, ctx);
   const caller = authenticateClient(request, form, ctx.store);
   if (caller instanceof Response) return caller;
   const resource = form.get("resource");
@@ -122,5 +133,47 @@ export async function token(request: Request, ctx: TokenContext): Promise<Respon
     }
     return issue(ctx, { ...grant, scope });
   }
-  return oauthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
+  return oauthError(
+    "unsupported_grant_type",
+    "grant_type must be authorization_code, refresh_token or client_credentials",
+  );
+}
+
+/** RFC 6749 §4.4: an M2M application authenticates with its secret and gets a token, no refresh token. */
+async function clientCredentials(request: Request, form: URLSearchParams, ctx: TokenContext): Promise<Response> {
+  let clientId = form.get("client_id");
+  let secret = form.get("client_secret");
+  const header = request.headers.get("authorization");
+  if (header?.toLowerCase().startsWith("basic ")) {
+    try {
+      const [id = "", pass = ""] = atob(header.slice(6).trim()).split(":");
+      // RFC 6749 §2.3.1: both parts are form-urlencoded inside the Basic credentials.
+      clientId = decodeURIComponent(id.replace(/\+/g, " "));
+      secret = decodeURIComponent(pass.replace(/\+/g, " "));
+    } catch {
+      return oauthError("invalid_client", "Malformed Basic credentials");
+    }
+  }
+  if (!clientId || !secret)
+    return oauthError("invalid_client", "client_credentials needs the client_id and client_secret");
+  const app = ctx.seed.applications?.find((a) => a.clientId === clientId);
+  if (!app || !timingSafeEqual(app.clientSecret, secret))
+    return oauthError("invalid_client", "Client authentication failed");
+  const scope = form.get("scope") ?? "";
+  const scopes = scope.split(" ").filter(Boolean);
+  if (scopes.some((s) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s))) return oauthError("invalid_scope", "Malformed scope");
+  const access = await signMachineToken(await ctx.key(), ctx.issuer, app, scopes, ctx.accessTokenTtl, ctx.env);
+  return oauthJson({
+    access_token: access,
+    token_type: "Bearer",
+    expires_in: ctx.accessTokenTtl,
+    ...(scopes.length > 0 && { scope: scopes.join(" ") }),
+  });
+}
+
+function timingSafeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }

@@ -3,6 +3,7 @@
  * through `@workos-inc/node`, answered from the seed with WorkOS's JSON shapes, its list
  * envelope and cursor pagination, 401 for a wrong API key and 404 for an unknown id.
  */
+import { changeMembership, membershipJson, rolesJson } from "./memberships.js";
 import type { Seed, SeedMembership, SeedOrganization, SeedUser } from "./seed.js";
 
 const CREATED = "2026-01-01T00:00:00.000Z";
@@ -50,21 +51,6 @@ function organizationJson(o: SeedOrganization) {
     })),
     external_id: null,
     metadata: {},
-    created_at: CREATED,
-    updated_at: CREATED,
-  };
-}
-
-function membershipJson(m: SeedMembership, seed: Seed) {
-  return {
-    object: "organization_membership",
-    id: `om_${m.userId}_${m.organizationId}`,
-    user_id: m.userId,
-    organization_id: m.organizationId,
-    organization_name: seed.organizations.find((o) => o.id === m.organizationId)?.name ?? m.organizationId,
-    status: "active",
-    role: { slug: m.role },
-    custom_attributes: {},
     created_at: CREATED,
     updated_at: CREATED,
   };
@@ -177,7 +163,14 @@ function safeDecode(value: string): string {
   }
 }
 
-const API_PREFIXES = ["/user_management/", "/organizations", "/directories", "/directory_users", "/directory_groups"];
+const API_PREFIXES = [
+  "/user_management/",
+  "/organizations",
+  "/directories",
+  "/directory_users",
+  "/directory_groups",
+  "/authorization/",
+];
 function isApiPath(path: string): boolean {
   return API_PREFIXES.some((p) => path === p.replace(/\/$/, "") || path.startsWith(p));
 }
@@ -216,7 +209,12 @@ export class RateLimiter {
  * const res = workosApi(request, seed, "sk_test_local");
  * ```
  */
-export function workosApi(request: Request, seed: Seed, apiKey: string, limiter?: RateLimiter): Response | undefined {
+export function workosApi(
+  request: Request,
+  seed: Seed,
+  apiKey: string,
+  limiter?: RateLimiter,
+): Response | Promise<Response> | undefined {
   const url = new URL(request.url);
   const path = url.pathname;
   if (!isApiPath(path)) return undefined;
@@ -229,6 +227,8 @@ export function workosApi(request: Request, seed: Seed, apiKey: string, limiter?
     res.headers.set("retry-after", String(wait));
     return res;
   }
+  if (path.startsWith("/user_management/organization_memberships/"))
+    return changeMembership(request, path, seed, json).then((r) => r ?? json({ message: "Not found" }, 404));
   if (request.method !== "GET") return json({ message: "Method not allowed in the local AuthKit" }, 405);
   const q = url.searchParams;
   const notFound = (what: string, id: string) =>
@@ -260,6 +260,11 @@ export function workosApi(request: Request, seed: Seed, apiKey: string, limiter?
       list.map((m) => membershipJson(m, seed)),
       q,
     );
+  }
+  const rolesOf = /^\/authorization\/organizations\/([^/]+)\/roles$/.exec(path)?.[1];
+  if (rolesOf !== undefined) {
+    const id = safeDecode(rolesOf);
+    return seed.organizations.some((o) => o.id === id) ? json(rolesJson(seed)) : notFound("Organization", id);
   }
   const orgId = /^\/organizations\/([^/]+)$/.exec(path)?.[1];
   if (orgId !== undefined) {

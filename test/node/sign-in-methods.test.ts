@@ -1,7 +1,7 @@
 // Sign-in methods of the local AuthKit, driven headlessly with the requests a browser would
 // make: the account page, a magic link (captured instead of emailed), and SSO through the
 // simulated IdP. Each ends in a token the example server accepts with the expected
-// organization and role.
+// organization; the role comes from the local WorkOS API (Connect tokens carry none).
 import { createServer, type Server } from "node:http";
 import { base64url } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -78,9 +78,12 @@ async function exchange(location: string, clientId: string, verifier: string): P
 }
 
 async function whoami(token: string) {
+  // With the API key, the example resolves the role live (the token carries none, as AuthKit's).
   const env = {
     WORKOS_CLIENT_ID: "client_local_dev",
     WORKOS_AUTHKIT_DOMAIN: authkit.issuer,
+    WORKOS_API_URL: authkit.issuer,
+    WORKOS_API_KEY: authkit.apiKey,
     BASE_URL: "https://signin.test",
   };
   const client = await connect((r) => worker.fetch(r, env, { waitUntil: () => {} }), token, RESOURCE);
@@ -97,7 +100,7 @@ describe("local AuthKit sign-in methods", () => {
     expect(pageHtml).toContain("Sign in with SSO: Globex (SAML)");
   });
 
-  it("magic link: the link (printed, not emailed) completes sign-in; the token carries org and role", async () => {
+  it("magic link: the link (printed, not emailed) completes sign-in; the token carries the org, the role is resolved live", async () => {
     const { pageHtml, clientId, verifier } = await startAuthorization();
     const fields = formFields(pageHtml, "/oauth2/authorize/magic");
     fields.set("email", "bob@example.com");
@@ -110,7 +113,12 @@ describe("local AuthKit sign-in methods", () => {
     const location = res.headers.get("location") ?? "";
     expect(new URL(location).searchParams.get("state")).toBe("s1");
     const who = await whoami(await exchange(location, clientId, verifier));
-    expect(who).toMatchObject({ userId: "user_01BOB", organizationId: "org_01ACME", role: "member" });
+    expect(who).toMatchObject({
+      userId: "user_01BOB",
+      organizationId: "org_01ACME",
+      role: "member",
+      roleSource: "workos",
+    });
     const again = await fetch(link?.url ?? "", { redirect: "manual" });
     expect(again.status).toBe(200); // single use: the page says so, no redirect
     expect(await again.text()).toContain("already been used");
@@ -138,7 +146,12 @@ describe("local AuthKit sign-in methods", () => {
     const res = await fetch(`${authkit.issuer}/oauth2/authorize/sso/callback?${back}`, { redirect: "manual" });
     expect(res.status).toBe(302);
     const who = await whoami(await exchange(res.headers.get("location") ?? "", clientId, verifier));
-    expect(who).toMatchObject({ userId: "user_01BOB", organizationId: "org_01GLOBEX", role: "admin" });
+    expect(who).toMatchObject({
+      userId: "user_01BOB",
+      organizationId: "org_01GLOBEX",
+      role: "admin",
+      roleSource: "workos",
+    });
   });
 
   it("SSO refuses a user the IdP does not know for that organization", async () => {

@@ -1,5 +1,7 @@
 // 429 from the WorkOS API (the local AuthKit rate-limited on request): the tool error names
-// the status, Retry-After and the request id.
+// the status, Retry-After and the request id. The window allows 3 calls: the first tools/call
+// spends two on the live role lookup (membership, role permissions) and one on listUsers; the
+// second reuses the cached roles, and its listUsers is the 429.
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import worker from "../../examples/worker/index.js";
@@ -13,7 +15,7 @@ let authkit: LocalAuthKit;
 
 beforeAll(async () => {
   const port = await freePort();
-  authkit = createLocalAuthKit({ issuer: `http://127.0.0.1:${port}`, rateLimit: { requests: 1, perSeconds: 60 } });
+  authkit = createLocalAuthKit({ issuer: `http://127.0.0.1:${port}`, rateLimit: { requests: 3, perSeconds: 60 } });
   server = createServer(nodeListener(authkit.fetch, authkit.issuer));
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
 });

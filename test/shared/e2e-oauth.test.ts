@@ -1,6 +1,7 @@
 // End to end with the official MCP clients (v2 and the v1 SDK) against the example server and
 // the local AuthKit: 401 → discovery → DCR → authorize (PKCE, resource) → token → tools →
 // refresh. In Node and in workerd (the example worker's fetch, the AuthKit on loopback).
+import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import worker, { type Env } from "../../examples/worker/index.js";
 import { HeadlessOAuth } from "../support/headless-oauth.js";
@@ -32,12 +33,21 @@ describe.each(["v2", "v1"] as const)("official MCP client %s", (generation) => {
     const fetchImpl = route();
     const client = await signIn(generation, MCP, fetchImpl);
     expect(client.oauth.authorizations).toBe(1);
+    // The local AuthKit issues Connect-shaped tokens, as AuthKit does: no role claims...
+    const claims = decodeJwt(client.oauth.accessToken ?? "");
+    expect(claims).toMatchObject({ sub: "user_alice", org_id: "org_acme", aud: MCP });
+    for (const name of ["role", "roles", "permissions"]) expect(claims[name]).toBeUndefined();
+    // ...and the example server resolves the role and permissions live from the WorkOS API.
     expect(JSON.parse((await client.callTool("whoami")).text)).toMatchObject({
+      kind: "user",
       userId: "user_alice",
       organizationId: "org_acme",
       role: "admin",
       permissions: ["users:manage"],
+      roleSource: "workos",
     });
+    expect((await client.callTool("admin-only-tool")).text).toBe("Admin action completed");
+    expect((await client.callTool("check-permission")).text).toBe("Permission granted");
     const profile = JSON.parse((await client.callTool("get-user-profile")).text);
     expect(profile).toMatchObject({ userId: "user_alice", email: "alice@example.com", firstName: "Alice" });
     const memberships = JSON.parse((await client.callTool("get-my-memberships")).text);

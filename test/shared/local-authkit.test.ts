@@ -148,12 +148,14 @@ describe("local AuthKit: authorization and tokens", () => {
       sub: alice?.id,
       aud: RESOURCE,
       org_id: "org_01ACME",
-      role: "admin",
       scope: "openid profile",
       client_id: s.client.client_id,
     });
-    expect(claims.permissions).toEqual(DEFAULT_SEED.roles.admin);
     for (const c of ["sid", "jti", "iat", "exp"]) expect(claims[c]).toBeDefined();
+    // WorkOS "Access token claims" of a Connect token: exactly these, no role or permissions.
+    expect(Object.keys(claims).sort()).toEqual(
+      ["aud", "client_id", "exp", "iat", "iss", "jti", "org_id", "scope", "sid", "sub"].sort(),
+    );
   });
 
   it("the code is single-use", async () => {
@@ -208,7 +210,7 @@ describe("local AuthKit: authorization and tokens", () => {
     ).toBe(401);
   });
 
-  it("without resource, aud is the client id (AuthKit's legacy audience)", async () => {
+  it("without resource, aud is the environment client id (AuthKit's legacy audience), not the requesting client", async () => {
     const s = await setup();
     const { path, verifier } = await s.authorizeUrl();
     const url = new URL(path, ISSUER);
@@ -217,7 +219,8 @@ describe("local AuthKit: authorization and tokens", () => {
     const code = loc.searchParams.get("code") ?? "";
     const form = { grant_type: "authorization_code", code, code_verifier: verifier, client_id: s.client.client_id };
     const body = await (await s.exchange(form)).json();
-    expect(decodeJwt(body.access_token).aud).toBe(s.client.client_id);
+    expect(decodeJwt(body.access_token).aud).toBe("client_local_dev");
+    expect(decodeJwt(body.access_token).client_id).toBe(s.client.client_id);
   });
 
   it("refresh_token: a new access token, rotation (old refresh token refused), scope may only narrow", async () => {
@@ -255,7 +258,8 @@ describe("local AuthKit: authorization and tokens", () => {
     const s = await setup();
     const { code, verifier } = await s.signIn({ login_hint: "bob@example.com", organization_id: "org_01GLOBEX" });
     const body = await s.redeem(code, verifier);
-    expect(decodeJwt(body.access_token)).toMatchObject({ sub: "user_01BOB", org_id: "org_01GLOBEX", role: "admin" });
+    expect(decodeJwt(body.access_token)).toMatchObject({ sub: "user_01BOB", org_id: "org_01GLOBEX" });
+    expect(decodeJwt(body.access_token).role).toBeUndefined();
   });
 
   it.each([

@@ -36,7 +36,7 @@ describe("WorkOS capabilities through the example server", () => {
       seen.push(...page.users.map((u) => u.email));
       after = page.after;
     } while (after);
-    expect(seen.sort()).toEqual(["alice@example.com", "bob@example.com"]);
+    expect(seen.sort()).toEqual(["alice@example.com", "bob@example.com", "dave@example.com"]);
     await c.close();
   });
 
@@ -70,7 +70,9 @@ describe("WorkOS capabilities through the example server", () => {
   it("list-directory-users lists the SCIM users of the organization's directory", async () => {
     const c = await client(await admin());
     const users = JSON.parse((await call(c, "list-directory-users", { directory: "directory_org_acme" })).text);
+    // WorkOS lists newest first: Dave (member: Everyone only), then Alice (admin).
     expect(users).toEqual([
+      { id: "directory_user_org_acme_user_dave", email: "dave@example.com", state: "active", groups: ["Everyone"] },
       {
         id: "directory_user_org_acme_user_alice",
         email: "alice@example.com",

@@ -8,11 +8,15 @@ export const TEST_SEED: Seed = {
   users: [
     { id: "user_alice", email: "alice@example.com", firstName: "Alice", lastName: "Admin", emailVerified: true },
     { id: "user_bob", email: "bob@example.com", firstName: "Bob", lastName: "Member", emailVerified: true },
+    { id: "user_dave", email: "dave@example.com", firstName: "Dave", lastName: "Member", emailVerified: true },
   ],
   organizations: [
     { id: "org_acme", name: "Acme", domains: ["acme.example"] },
     { id: "org_globex", name: "Globex" },
   ],
-  memberships: [{ userId: "user_alice", organizationId: "org_acme", role: "admin" }],
+  memberships: [
+    { userId: "user_alice", organizationId: "org_acme", role: "admin" },
+    { userId: "user_dave", organizationId: "org_acme", role: "member" },
+  ],
   roles: { admin: ["users:manage"], member: [] },
 };
