@@ -3,9 +3,14 @@
  */
 import type { AuthError } from "./errors.js";
 
-/** Request headers a browser MCP client sends (CORS preflight allow-list). */
+/**
+ * Request headers a browser MCP client sends (CORS preflight allow-list): the Streamable HTTP
+ * transport's, including 2026-07-28's standard `Mcp-Method` and `Mcp-Name` (SEP-2243). The
+ * `Mcp-Param-*` family has a name per tool argument, so a preflight's requested headers are
+ * echoed too, once validated (see {@link allowedRequestHeaders}).
+ */
 export const MCP_REQUEST_HEADERS =
-  "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
+  "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name";
 /** Response headers a browser MCP client must read. */
 export const MCP_EXPOSED_HEADERS = "WWW-Authenticate, Mcp-Session-Id, MCP-Protocol-Version";
 
@@ -115,14 +120,40 @@ export function withCors(response: Response, origin: string): Response {
   return out;
 }
 
-/** The 204 answer to a CORS preflight. */
-export function preflightResponse(origin: string, methods: string): Response {
+// RFC 9110 §5.1 field-name = token.
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/;
+
+/**
+ * The `Access-Control-Allow-Headers` value for a preflight: the transport's headers plus the
+ * ones the preflight asks for (`Access-Control-Request-Headers`), each checked to be a header
+ * name (RFC 9110 token; at most 64 of them). A malformed list is ignored, not echoed.
+ *
+ * @example
+ * ```ts
+ * allowedRequestHeaders("mcp-method, mcp-param-region"); // "...Mcp-Name, mcp-param-region"
+ * ```
+ */
+export function allowedRequestHeaders(requested: string | null): string {
+  if (requested === null || requested.length > 8192) return MCP_REQUEST_HEADERS;
+  const names = requested
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
+  if (names.length > 64 || !names.every((n) => FIELD_NAME.test(n))) return MCP_REQUEST_HEADERS;
+  const known = new Set(MCP_REQUEST_HEADERS.toLowerCase().split(", "));
+  const extra = [...new Set(names.map((n) => n.toLowerCase()))].filter((n) => !known.has(n));
+  return extra.length === 0 ? MCP_REQUEST_HEADERS : `${MCP_REQUEST_HEADERS}, ${extra.join(", ")}`;
+}
+
+/** The 204 answer to a CORS preflight (`requestedHeaders`: its `Access-Control-Request-Headers`). */
+export function preflightResponse(origin: string, methods: string, requestedHeaders: string | null = null): Response {
   const headers = new Headers({
     "access-control-allow-origin": origin,
     "access-control-allow-methods": methods,
-    "access-control-allow-headers": MCP_REQUEST_HEADERS,
+    "access-control-allow-headers": allowedRequestHeaders(requestedHeaders),
     "access-control-max-age": "86400",
   });
-  if (origin !== "*") headers.set("vary", "Origin");
+  // The answer depends on the origin and on the requested headers: caches must key on both.
+  headers.set("vary", origin !== "*" ? "Origin, Access-Control-Request-Headers" : "Access-Control-Request-Headers");
   return new Response(null, { status: 204, headers });
 }

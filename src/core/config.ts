@@ -137,7 +137,7 @@ export interface ResolvedConfig {
   readonly tools: ReadonlyMap<string, Policy>;
   readonly scopeHierarchy: ScopeHierarchy;
   readonly hideForbiddenTools: boolean;
-  /** `scopes_supported`: `scopes` ∪ required ∪ every policy's scopes. */
+  /** `scopes_supported`: the base set, `scopes` ∪ `requiredScopes` ∪ the endpoint policy's scopes. */
   readonly advertisedScopes: readonly string[];
   /** The 401 challenge's `scope`: the endpoint's required scopes, else `scopes`. */
   readonly challengeScopes: readonly string[];
@@ -323,9 +323,10 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
   if (c.hideForbiddenTools !== undefined && typeof c.hideForbiddenTools !== "boolean")
     fail("hideForbiddenTools", "Invalid config: hideForbiddenTools must be a boolean");
   const endpointScopes = [...new Set([...requiredScopes, ...(endpointPolicy.scopes ?? [])])];
-  const advertisedScopes = [
-    ...new Set([...scopes, ...endpointScopes, ...[...tools.values()].flatMap((p) => p.scopes ?? [])]),
-  ];
+  // MCP scope selection: advertise the base set; tool scopes are reached by the 403 step-up,
+  // whose challenge names every scope the call needs (clients that request all of
+  // scopes_supported would otherwise ask for everything up front).
+  const advertisedScopes = [...new Set([...scopes, ...endpointScopes])];
 
   const apiURL = optionalString(c, "apiURL");
   const api =

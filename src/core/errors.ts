@@ -34,6 +34,7 @@ export type AuthFailureReason =
   | "issued_in_future"
   | "issuer_mismatch"
   | "audience_mismatch"
+  | "client_id_audience"
   | "missing_claim"
   | "invalid_claim"
   | "unsupported_token"
@@ -92,6 +93,10 @@ const PUBLIC_DESCRIPTIONS: Partial<Record<AuthFailureReason, string>> = {
   jwks_unavailable: "Authorization server keys are temporarily unavailable",
   origin_not_allowed: "Origin not allowed",
   insufficient_scope: "Insufficient scope",
+  empty_token: "Missing or invalid bearer token",
+  client_id_audience:
+    "Token audience is the client id, not this server: the client must send the resource parameter (RFC 8707), and this server's resource URL must be registered as an MCP resource indicator in AuthKit",
+  malformed_header: "Missing or invalid bearer token",
   roles_unavailable: "Your role could not be checked: the WorkOS API is unavailable. Try again shortly.",
 };
 
@@ -143,8 +148,11 @@ function wireErrorFor(reason: AuthFailureReason): WireError | undefined {
     case "roles_unavailable":
     case "origin_not_allowed":
       return undefined;
+    // An unusable bearer credential (empty, bare `Bearer`, outside the token68 syntax) is an
+    // invalid token, as the official SDK answers: clients (re)start OAuth only on a 401.
     case "empty_token":
     case "malformed_header":
+      return "invalid_token";
     case "multiple_authorization_headers":
     case "token_in_query":
     case "token_in_body":

@@ -1,6 +1,9 @@
 /**
  * Discovery documents: Protected Resource Metadata (RFC 9728) and a cached proxy of
- * AuthKit's Authorization Server Metadata (RFC 8414) for 2025-03-26-era clients.
+ * AuthKit's Authorization Server Metadata (RFC 8414), a legacy convenience for 2025-03-26-era
+ * clients that look for it on the MCP server's origin. Clients that check the issuer discard
+ * it (its `issuer` is AuthKit's, not this origin); clients that use the protected-resource
+ * metadata never request it.
  */
 import type { ResolvedConfig } from "./config.js";
 
@@ -63,12 +66,16 @@ export function prmEndpointFor(config: ResolvedConfig, path: string): string | u
   return config.endpoints.find((e) => e === suffix);
 }
 
-/** Fallback AS metadata when AuthKit's document is unreachable and nothing is cached. */
+/**
+ * Fallback AS metadata when AuthKit's document is unreachable and nothing is cached: AuthKit's
+ * own document's shape (its endpoints, DCR's `registration_endpoint`, the CIMD flag).
+ */
 export function staticAuthorizationServerMetadata(issuer: string): Record<string, unknown> {
   return {
     issuer,
     authorization_endpoint: `${issuer}/oauth2/authorize`,
     token_endpoint: `${issuer}/oauth2/token`,
+    registration_endpoint: `${issuer}/oauth2/register`,
     jwks_uri: `${issuer}/oauth2/jwks`,
     introspection_endpoint: `${issuer}/oauth2/introspection`,
     response_types_supported: ["code"],
@@ -76,6 +83,7 @@ export function staticAuthorizationServerMetadata(issuer: string): Record<string
     grant_types_supported: ["authorization_code", "refresh_token"],
     code_challenge_methods_supported: ["S256"],
     token_endpoint_auth_methods_supported: ["none", "client_secret_post", "client_secret_basic"],
+    client_id_metadata_document_supported: true,
   };
 }
 

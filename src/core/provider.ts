@@ -7,6 +7,7 @@
  */
 import { assertB64Token, hasFormBodyToken, mayCarryFormToken, readBearerToken } from "./bearer.js";
 import { challengeResponse, corsHeaders, preflightResponse, withCors } from "./challenge.js";
+import { normaliseAudience } from "./audience.js";
 import { isLoopbackHost, type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.js";
 import { registerSession, revokeSession, runWithContext } from "./context.js";
 import { createEnforcer, filterToolsList } from "./enforce.js";
@@ -233,7 +234,13 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
         {
           resource,
           resourceMetadata: metadataURLFor(config, endpoint),
-          audience: [resource, ...config.audience, ...(config.acceptClientIdAudience ? [config.clientId] : [])],
+          audience: [
+            ...new Set(
+              [resource, ...config.audience, ...(config.acceptClientIdAudience ? [config.clientId] : [])].map(
+                normaliseAudience,
+              ),
+            ),
+          ],
           cache: config.tokenCache ? new TokenCache(config.tokenCache) : undefined,
         },
       ] as const;
@@ -267,6 +274,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
           jwks,
           machineAudience,
           machineClients,
+          clientId: config.clientId,
         });
         target.cache?.set(token, claims);
       }
@@ -304,7 +312,8 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     const prmEndpoint = prmEndpointFor(config, path);
     const isAs = path === AS_METADATA_PATH;
     if (prmEndpoint === undefined && !isAs) return undefined;
-    if (request.method === "OPTIONS") return preflightResponse("*", "GET, HEAD, OPTIONS");
+    if (request.method === "OPTIONS")
+      return preflightResponse("*", "GET, HEAD, OPTIONS", request.headers.get("access-control-request-headers"));
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response(null, {
         status: 405,
@@ -337,7 +346,14 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     if (request.method === "OPTIONS" && origin !== null && request.headers.has("access-control-request-method")) {
       // A preflight carries no credentials (Fetch §4.8): answer it before authentication.
       if (originAllowed(origin))
-        return { action: "respond", response: preflightResponse(origin, "GET, POST, DELETE, OPTIONS") };
+        return {
+          action: "respond",
+          response: preflightResponse(
+            origin,
+            "GET, POST, DELETE, OPTIONS",
+            request.headers.get("access-control-request-headers"),
+          ),
+        };
     }
     const result = await authenticate(request);
     if (!result.ok) return { action: "respond", response: result.response };

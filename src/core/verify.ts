@@ -9,13 +9,14 @@
  * scopes or permissions (see the guards), `crit` beyond what jose supports (rejected).
  */
 import { compactVerify, errors } from "jose";
+import { normaliseAudience } from "./audience.js";
 import { AuthError } from "./errors.js";
 import type { JwksCache } from "./jwks.js";
 import { isMachineClaims, type JWTClaims, validateClaims } from "./session.js";
 
 export interface VerifyOptions {
   readonly issuer: string;
-  /** Accepted `aud` values: the token must contain at least one. */
+  /** Accepted `aud` values, in normalised form (`normaliseAudience`): the token must contain at least one. */
   readonly audience: readonly string[];
   /** Seconds. */
   readonly clockTolerance: number;
@@ -26,6 +27,8 @@ export interface VerifyOptions {
    * when `machineClients` is a set, a listed `client_id`.
    */
   readonly machineAudience?: string | undefined;
+  /** The environment client id: a user token whose `aud` is only this gets a description saying what to configure. */
+  readonly clientId?: string | undefined;
   readonly machineClients?: ReadonlySet<string> | "any" | undefined;
 }
 
@@ -98,6 +101,11 @@ function checkRegisteredClaims(p: Record<string, unknown>, options: VerifyOption
   if (p.iat > now + tolerance)
     throw new AuthError("issued_in_future", "Token iat is in the future beyond the clock tolerance");
   if (p.sub === undefined) throw new AuthError("missing_claim", "Token has no sub claim");
+}
+
+/** Exact match first (the common case), then the normalised form (`HTTPS://HOST/`, a lone "/"). */
+function audienceAccepted(aud: unknown, accepted: readonly string[]): boolean {
+  return typeof aud === "string" && (accepted.includes(aud) || accepted.includes(normaliseAudience(aud)));
 }
 
 /** An M2M token for the environment client id, from an accepted application (never a user token). */

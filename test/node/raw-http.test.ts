@@ -47,9 +47,10 @@ describe("raw HTTP to the Node adapter", () => {
     expect(out).not.toMatch(/X-Injected/i);
   });
 
-  it("raw non-ASCII bytes in the token: 400, not reflected", async () => {
+  it("raw non-ASCII bytes in the token: 401 invalid_token (an unusable credential), not reflected", async () => {
     const out = await raw(Buffer.concat([Buffer.from(head("Authorization: Bearer ab\xffcd\xe9zz\r\n"), "latin1")]));
-    expect(out).toMatch(/^HTTP\/1\.1 400/);
+    expect(out).toMatch(/^HTTP\/1\.1 401/);
+    expect(out).toContain('error="invalid_token"');
     expect(out).not.toContain("ab\xffcd");
   });
 

@@ -223,7 +223,7 @@ describe("provider-enforced policies", () => {
     expect(reached.at(-1)).toEqual(body);
   });
 
-  it("endpoint-wide requiredScopes: in the 401 challenge, in scopes_supported, and enforced (403)", async () => {
+  it("endpoint-wide requiredScopes: in the 401 challenge, in scopes_supported (the base set: no tool scopes), and enforced (403)", async () => {
     const p = testProvider({
       requiredScopes: ["mcp:read"],
       scopes: ["extra"],
@@ -234,7 +234,8 @@ describe("provider-enforced policies", () => {
     const prm = await (
       await p.metadata(new Request("https://mcp.example.com/.well-known/oauth-protected-resource/mcp"))
     )?.json();
-    expect(prm.scopes_supported.sort()).toEqual(["extra", "mcp:read", "mcp:write"]);
+    // MCP scope selection: tool scopes (mcp:write) are reached by the 403 step-up, not advertised.
+    expect(prm.scopes_supported.sort()).toEqual(["extra", "mcp:read"]);
     const handle = p.handler(async () => new Response("ok"));
     const res = await handle(mcpRequest(await mintToken(RESOURCE, { claims: { scope: "openid" } })));
     expect(res.status).toBe(403);

@@ -33,7 +33,7 @@ describe("hostile and malformed requests", () => {
   it("DPoP (unsupported), non-base64url characters, an 8 KB token and a 1 MB header", async () => {
     const p = testProvider();
     expect(await statusOf(p, mcpRequest(undefined, { headers: { authorization: "DPoP abc.def.ghi" } }))).toBe(401);
-    expect(await statusOf(p, mcpRequest(undefined, { headers: { authorization: "Bearer abc$def!ghi" } }))).toBe(400);
+    expect(await statusOf(p, mcpRequest(undefined, { headers: { authorization: "Bearer abc$def!ghi" } }))).toBe(401);
     expect(await statusOf(p, mcpRequest("a".repeat(8 * 1024)))).toBe(401);
     expect(await statusOf(p, mcpRequest("a".repeat(1024 * 1024)))).toBe(400);
   });
