@@ -78,7 +78,9 @@ export async function devEnv(): Promise<DevEnv> {
   const issuer = `http://${HOST}:${authkitPort}`;
   const seed = e.AUTHKIT_SEED ? parseSeed(JSON.parse(readFileSync(e.AUTHKIT_SEED, "utf8"))) : undefined;
   // AUTHKIT_ROLE_CLAIMS=1: tokens carry role/permissions as a JWT template would (default: as AuthKit, none).
-  const authkit = createLocalAuthKit({ issuer, seed, roleClaims: e.AUTHKIT_ROLE_CLAIMS === "1" });
+  // AUTHKIT_AUTO_SIGN_IN=<e-mail or id>: sign that user in with no page (headless clients).
+  const autoSignIn = e.AUTHKIT_AUTO_SIGN_IN || undefined;
+  const authkit = createLocalAuthKit({ issuer, seed, roleClaims: e.AUTHKIT_ROLE_CLAIMS === "1", autoSignIn });
   const server = createServer(nodeListener(authkit.fetch, issuer));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -115,7 +117,11 @@ Connect a client:
   MCP Inspector    npx @modelcontextprotocol/inspector   → Streamable HTTP, URL ${mcpUrl}
   Any MCP client   add ${mcpUrl}; it discovers the AuthKit, registers, and signs in.
 
-Sign-in picks the first user; add login_hint=<email> or prompt=select_account to choose:
+${
+  autoSignIn
+    ? `Sign-in is automatic (AUTHKIT_AUTO_SIGN_IN=${autoSignIn}): no page, consent granted; login_hint=<email> picks another user.`
+    : "Sign-in: your browser shows the local AuthKit's sign-in page, then a consent page.\nSet AUTHKIT_AUTO_SIGN_IN=<email> to sign in with no page (headless clients)."
+} Seeded users:
 ${users.join("\n")}
 
 Tokens are shaped as AuthKit's (no role claims): roles and permissions are looked up live in

@@ -55,6 +55,55 @@ export async function readCalls(request: Request): Promise<JsonRpcCall[] | "too_
   return calls;
 }
 
+/** The first revision whose servers must reject a request whose standard headers and body disagree. */
+const HEADERS_REVISION = "2026-07-28";
+const BASE64_PARAM = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
+
+/** An `Mcp-Name` / `Mcp-Param-*` value: plain, or `=?base64?…?=` for UTF-8 (SEP-2243). `undefined` if undecodable. */
+function decodeMcpParam(value: string): string | undefined {
+  const b64 = BASE64_PARAM.exec(value)?.[1];
+  if (b64 === undefined) return value;
+  try {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The call named by the 2026-07-28 standard headers (`Mcp-Method`, `Mcp-Name`), or `undefined`.
+ * Trusted only with `MCP-Protocol-Version` ≥ 2026-07-28: servers of that revision must reject a
+ * request whose headers and body disagree (Streamable HTTP, SEP-2243), and servers of earlier
+ * revisions reject the unknown version, so the body can never run as another call.
+ */
+export function callFromHeaders(request: Request): JsonRpcCall | undefined {
+  const version = request.headers.get("mcp-protocol-version");
+  const method = request.headers.get("mcp-method");
+  if (method === null || version === null || !/^\d{4}-\d{2}-\d{2}$/.test(version) || version < HEADERS_REVISION)
+    return undefined;
+  if (method !== "tools/call") return { id: undefined, method, toolName: undefined };
+  const name = request.headers.get("mcp-name");
+  const toolName = name === null ? undefined : decodeMcpParam(name);
+  return toolName === undefined ? undefined : { id: undefined, method, toolName };
+}
+
+/** Whether the body's calls are the one the headers named (a single message, same method and tool). */
+function agrees(hinted: JsonRpcCall, calls: readonly JsonRpcCall[]): boolean {
+  const only = calls.length === 1 ? calls[0] : undefined;
+  return only !== undefined && only.method === hinted.method && only.toolName === hinted.toolName;
+}
+
+/** 400 with the revision's HeaderMismatch error (-32020): the headers and the body disagree. */
+function headerMismatch(): Response {
+  const body = {
+    jsonrpc: "2.0",
+    error: { code: -32020, message: "Mcp-Method / Mcp-Name headers do not match the request body" },
+    id: null,
+  };
+  return Response.json(body, { status: 400, headers: { "cache-control": "no-store" } });
+}
+
 /** A tool-error result for each refused call (HTTP 200: the client shows it, no re-auth). */
 export function forbiddenResponse(
   refusals: ReadonlyArray<{ call: JsonRpcCall; error: ForbiddenError }>,
@@ -82,9 +131,11 @@ export async function filterToolsList(response: Response, allowed: (tool: string
   const text = await response.text();
   const rewrite = (json: string): string => {
     try {
-      const msg = JSON.parse(json) as { result?: { tools?: { name: string }[] } };
+      const msg = JSON.parse(json) as { result?: { tools?: { name: string }[]; cacheScope?: string } };
       if (!Array.isArray(msg.result?.tools)) return json;
       msg.result.tools = msg.result.tools.filter((t) => allowed(t.name));
+      // 2026-07-28 cacheable results: this list is per caller, never to be shared.
+      msg.result.cacheScope = "private";
       return JSON.stringify(msg);
     } catch {
       return json;
@@ -147,7 +198,17 @@ export function createEnforcer(
   return async (request: Request, authenticated: RequestContext): Promise<Decision> => {
     const resolvable = resolveRoles.applies(authenticated.session);
     if (!hasToolPolicies && !endpointHasPolicy && !resolvable) return { context: authenticated };
-    const calls = hasToolPolicies || resolvable ? await readCalls(request) : undefined;
+    let calls: JsonRpcCall[] | "too_large" | undefined;
+    const hinted = request.method === "POST" ? callFromHeaders(request) : undefined;
+    if (hinted !== undefined && (hinted.toolName === undefined || !config.tools.has(hinted.toolName))) {
+      // No policy can refuse this call: decide from the headers, without reading the body.
+      calls = [hinted];
+    } else if (hasToolPolicies || resolvable) {
+      calls = await readCalls(request);
+      // The revision's rule: a request whose headers and body disagree is rejected.
+      if (hinted !== undefined && Array.isArray(calls) && !agrees(hinted, calls))
+        return { response: headerMismatch(), context: authenticated };
+    }
     if (calls === "too_large")
       return { response: new Response("Payload too large\n", { status: 413 }), context: authenticated };
     let context = authenticated;

@@ -5,9 +5,10 @@
  *           └▶ protected path ─▶ Origin ─▶ bearer ─▶ verify ─▶ Session ─▶ next(request, context)
  *              any failure ─▶ one challenge builder ─▶ 400 / 401 / 403 / 503
  */
+
+import { normaliseAudience } from "./audience.js";
 import { assertB64Token, hasFormBodyToken, mayCarryFormToken, readBearerToken } from "./bearer.js";
 import { challengeResponse, corsHeaders, preflightResponse, withCors } from "./challenge.js";
-import { normaliseAudience } from "./audience.js";
 import { isLoopbackHost, type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.js";
 import { registerSession, revokeSession, runWithContext } from "./context.js";
 import { createEnforcer, filterToolsList } from "./enforce.js";

@@ -1,17 +1,17 @@
 /**
- * `GET /oauth2/authorize`: validates the request (client, redirect URI, PKCE S256, state,
- * resource, scope), signs in a seeded user without a login form (so headless clients work)
- * and redirects with a code. `login_hint=<email>` picks the user, `organization_id` the
- * organization; `prompt=select_account` shows a page to pick both.
+ * `GET /oauth2/authorize`: validates the request (client, registered by DCR or by a Client ID
+ * Metadata Document; redirect URI; PKCE S256; state; resource; scope; prompt) and hands it to
+ * the interaction (sign-in page, organization, consent: `interaction.ts`).
  *
  * Errors before the redirect URI is trusted are shown as a 400 page, never redirected
- * (RFC 6749 §4.1.2.1); later ones go back to the client as `?error=...&state=...`.
+ * (RFC 6749 §4.1.2.1); later ones go back to the client as `?error=...&state=...&iss=...`.
  */
 import { isLoopbackHost } from "../core/config.js";
+import { ClientMetadataError, ClientMetadataFetcher } from "./cimd.js";
 import type { OAuthStore } from "./oauth-store.js";
-import { escapeHtml, isAllowedRedirectUri } from "./responses.js";
+import { type ClientDisplay, errorPage } from "./pages.js";
 import type { Seed } from "./seed.js";
-import { DEFAULT_SCOPES, findUser } from "./tokens.js";
+import { DEFAULT_SCOPES } from "./tokens.js";
 
 // RFC 7636 §4.1: code_challenge = BASE64URL(SHA256(verifier)), 43 characters.
 const CODE_CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -23,16 +23,45 @@ export interface AuthorizeContext {
   readonly store: OAuthStore;
   /** Lifetime of an authorization code, ms. */
   readonly codeTtl: number;
-  /** Extra sign-in methods for the account page (magic link, SSO). */
-  readonly signInMethods?: (params: URLSearchParams) => string;
+  /** Client ID Metadata Documents. */
+  readonly documents: ClientMetadataFetcher;
 }
 
-function errorPage(status: number, message: string): Response {
-  const html = `<!doctype html><meta charset="utf-8"><title>Local AuthKit</title><h1>Authorization request refused</h1><p>${escapeHtml(message)}</p>`;
-  return new Response(html, {
-    status,
-    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
-  });
+/**
+ * A validated authorization request, waiting for the user (the interaction's transaction).
+ *
+ * @example
+ * ```ts
+ * const back = redirectBack(pending, issuer, { code });
+ * ```
+ */
+export interface PendingAuthorization {
+  readonly clientId: string;
+  readonly client: ClientDisplay;
+  readonly redirectUri: string;
+  readonly state: string | null;
+  readonly codeChallenge: string;
+  readonly resource: string | undefined;
+  readonly scopes: readonly string[];
+  /** OIDC `prompt` values: `none`, `login`, `consent`, `select_account`. */
+  readonly prompt: ReadonlySet<string>;
+  readonly loginHint: string | undefined;
+  /** The `organization_id` parameter (`"none"` for none). */
+  readonly organizationId: string | undefined;
+}
+
+/** The authorization response to the client (RFC 6749 §4.1.2, RFC 9207 `iss`). 303 after a form POST. */
+export function redirectBack(
+  pending: PendingAuthorization,
+  issuer: string,
+  query: Record<string, string>,
+  status: 302 | 303 = 302,
+): Response {
+  const target = new URL(pending.redirectUri);
+  for (const [k, v] of Object.entries(query)) target.searchParams.set(k, v);
+  if (pending.state !== null) target.searchParams.set("state", pending.state);
+  target.searchParams.set("iss", issuer);
+  return new Response(null, { status, headers: { location: target.href, "cache-control": "no-store" } });
 }
 
 /** RFC 8252 §7.3: a loopback redirect URI matches whatever its port. */
@@ -45,60 +74,56 @@ function redirectMatches(registered: string, requested: string): boolean {
   return a.protocol === b.protocol && a.pathname === b.pathname && a.search === b.search;
 }
 
-/** A client id that is an URL (client ID metadata document): accepted only on loopback, never fetched. */
-function metadataDocumentClient(clientId: string): "ok" | "remote" | "not-url" {
-  if (!/^https?:\/\//i.test(clientId) || !URL.canParse(clientId)) return "not-url";
-  return isLoopbackHost(new URL(clientId).hostname) ? "ok" : "remote";
+/** The client's display and redirect URIs: registered (DCR) or from its metadata document (CIMD). */
+async function resolveClient(
+  clientId: string,
+  ctx: AuthorizeContext,
+): Promise<{ display: ClientDisplay; redirectUris: readonly string[] } | Response> {
+  if (ClientMetadataFetcher.isUrlClientId(clientId)) {
+    try {
+      const doc = await ctx.documents.get(clientId);
+      return { display: { clientId, name: doc.clientName, logoUri: doc.logoUri }, redirectUris: doc.redirectUris };
+    } catch (error) {
+      if (error instanceof ClientMetadataError) return errorPage(400, `${error.error}: ${error.message}.`);
+      throw error;
+    }
+  }
+  const client = ctx.store.client(clientId);
+  if (!client) return errorPage(400, "invalid_client: unknown client_id. Register the client first.");
+  return { display: { clientId, name: client.clientName, logoUri: client.logoUri }, redirectUris: client.redirectUris };
 }
 
+const PROMPTS = new Set(["none", "login", "consent", "select_account"]);
+
 /**
- * Handles the authorization request.
+ * Validates the authorization request; `proceed` runs the interaction for a valid one.
  *
  * @example
  * ```ts
- * const res = authorize(new Request(`${issuer}/oauth2/authorize?client_id=...`), ctx); // 302 to redirect_uri
+ * const res = await authorize(new Request(`${issuer}/oauth2/authorize?client_id=...`), ctx, start);
  * ```
  */
-export function authorize(request: Request, ctx: AuthorizeContext): Response {
+export async function authorize(
+  request: Request,
+  ctx: AuthorizeContext,
+  proceed: (pending: PendingAuthorization, request: Request) => Response | Promise<Response>,
+): Promise<Response> {
   const params = new URL(request.url).searchParams;
   const clientId = params.get("client_id") ?? "";
-  const requestedRedirect = params.get("redirect_uri");
-  const cimd = metadataDocumentClient(clientId);
-  if (cimd === "remote") {
-    return errorPage(
-      400,
-      "invalid_client: client ID metadata documents are accepted only on loopback hosts here (the local AuthKit has no network access).",
-    );
-  }
-  const client = cimd === "ok" ? undefined : ctx.store.client(clientId);
-  if (cimd === "not-url" && !client)
-    return errorPage(400, "invalid_client: unknown client_id. Register the client first.");
+  if (clientId === "") return errorPage(400, "invalid_request: client_id is required.");
+  const resolved = await resolveClient(clientId, ctx);
+  if (resolved instanceof Response) return resolved;
+  const requested = params.get("redirect_uri");
   let redirectUri: string;
-  if (client) {
-    if (requestedRedirect === null && client.redirectUris.length === 1) redirectUri = client.redirectUris[0] as string;
-    else if (requestedRedirect !== null && client.redirectUris.some((r) => redirectMatches(r, requestedRedirect)))
-      redirectUri = requestedRedirect;
-    else return errorPage(400, "invalid_request: redirect_uri does not match a registered redirect URI.");
-  } else {
-    // A metadata-document client on loopback: only loopback redirect URIs, as we cannot read its document.
-    if (
-      requestedRedirect === null ||
-      !isAllowedRedirectUri(requestedRedirect) ||
-      !isLoopbackHost(new URL(requestedRedirect).hostname)
-    )
-      return errorPage(400, "invalid_request: redirect_uri must be a loopback URI for this client.");
-    redirectUri = requestedRedirect;
-  }
+  if (requested === null && resolved.redirectUris.length === 1) redirectUri = resolved.redirectUris[0] as string;
+  else if (requested !== null && resolved.redirectUris.some((r) => redirectMatches(r, requested)))
+    redirectUri = requested;
+  else return errorPage(400, "invalid_request: redirect_uri does not match a registered redirect URI.");
 
   const state = params.get("state");
-  const back = (query: Record<string, string>): Response => {
-    const target = new URL(redirectUri);
-    for (const [k, v] of Object.entries(query)) target.searchParams.set(k, v);
-    if (state !== null) target.searchParams.set("state", state);
-    target.searchParams.set("iss", ctx.issuer); // RFC 9207
-    return new Response(null, { status: 302, headers: { location: target.href, "cache-control": "no-store" } });
-  };
-  const fail = (error: string, description: string) => back({ error, error_description: description });
+  const base = { clientId, client: resolved.display, redirectUri, state };
+  const fail = (error: string, description: string) =>
+    redirectBack(base as PendingAuthorization, ctx.issuer, { error, error_description: description });
 
   if (state !== null && (state.length > 1024 || /[\x00-\x1f]/.test(state)))
     return fail("invalid_request", "state is malformed");
@@ -116,74 +141,21 @@ export function authorize(request: Request, ctx: AuthorizeContext): Response {
   const scopeParam = params.get("scope");
   const scopes = scopeParam === null ? [...DEFAULT_SCOPES] : scopeParam.split(" ").filter(Boolean);
   if (!scopes.every((s) => SCOPE_TOKEN.test(s))) return fail("invalid_scope", "scope is malformed");
-
-  if (params.get("prompt") === "select_account")
-    return selectAccountPage(params, ctx.seed, ctx.signInMethods?.(params) ?? "");
+  const prompt = new Set((params.get("prompt") ?? "").split(" ").filter(Boolean));
+  if ([...prompt].some((p) => !PROMPTS.has(p)) || (prompt.has("none") && prompt.size > 1))
+    return fail("invalid_request", "prompt must be none, or any of login, consent, select_account");
   const hint = params.get("login_hint");
-  const user = hint ? findUser(ctx.seed, hint) : ctx.seed.users[0];
-  if (!user) return fail("access_denied", "login_hint names no user of the local AuthKit");
-  const memberships = ctx.seed.memberships.filter((m) => m.userId === user.id);
-  const orgParam = params.get("organization_id");
-  let organizationId: string | undefined = memberships[0]?.organizationId;
-  if (orgParam === "none") organizationId = undefined;
-  else if (orgParam) {
-    if (!memberships.some((m) => m.organizationId === orgParam))
-      return fail("access_denied", "user is not a member of organization_id");
-    organizationId = orgParam;
-  }
-  const code = ctx.store.issueCode({
-    clientId,
-    userId: user.id,
-    organizationId,
-    scope: scopes.join(" "),
-    resource,
-    sessionId: `session_${crypto.randomUUID().replaceAll("-", "")}`,
-    redirectUri,
-    codeChallenge: challenge,
-    expiresAt: Date.now() + ctx.codeTtl,
-  });
-  return back({ code });
-}
-
-/** The `prompt=select_account` page: pick a user and an organization, then continue. */
-function selectAccountPage(params: URLSearchParams, seed: Seed, methods: string): Response {
-  const hidden = [...params]
-    .filter(([k]) => k !== "prompt" && k !== "login_hint" && k !== "organization_id")
-    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
-    .join("");
-  const options = seed.users
-    .map((u) => {
-      const orgs = seed.memberships.filter((m) => m.userId === u.id);
-      const choices = [
-        ...orgs.map((m) => ({
-          id: m.organizationId,
-          label: `${seed.organizations.find((o) => o.id === m.organizationId)?.name ?? m.organizationId} (${m.role})`,
-        })),
-        { id: "none", label: "No organization" },
-      ];
-      return choices
-        .map(
-          (c) =>
-            `<li><button name="choice" value="${escapeHtml(`${u.email}|${c.id}`)}">${escapeHtml(`${u.firstName ?? ""} ${u.lastName ?? ""}`.trim() || u.email)} &lt;${escapeHtml(u.email)}&gt; — ${escapeHtml(c.label)}</button></li>`,
-        )
-        .join("");
-    })
-    .join("");
-  const html = `<!doctype html><meta charset="utf-8"><title>Local AuthKit: choose an account</title>
-<style>body{font:16px system-ui;max-width:40em;margin:2em auto}button{margin:.2em 0;padding:.4em .8em}</style>
-<h1>Local AuthKit</h1><p>Choose who to sign in as (development only).</p>
-<form method="get" action="/oauth2/authorize/select">${hidden}<ul>${options}</ul></form>${methods}`;
-  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
-}
-
-/** `GET /oauth2/authorize/select`: the page's form, turned back into an authorization request. */
-export function selectAccount(request: Request, ctx: AuthorizeContext): Response {
-  const url = new URL(request.url);
-  const choice = url.searchParams.get("choice") ?? "";
-  const [email = "", org = ""] = choice.split("|");
-  url.searchParams.delete("choice");
-  url.searchParams.set("login_hint", email);
-  url.searchParams.set("organization_id", org);
-  url.pathname = "/oauth2/authorize";
-  return authorize(new Request(url), ctx);
+  const org = params.get("organization_id");
+  return proceed(
+    Object.freeze({
+      ...base,
+      codeChallenge: challenge,
+      resource,
+      scopes: Object.freeze(scopes),
+      prompt,
+      loginHint: hint === null || hint === "" ? undefined : hint.slice(0, 320),
+      organizationId: org === null || org === "" ? undefined : org,
+    }),
+    request,
+  );
 }

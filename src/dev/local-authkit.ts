@@ -6,14 +6,15 @@
 import type { JWK } from "jose";
 import { isLoopbackHost } from "../core/config.js";
 import { ConfigError } from "../core/errors.js";
-import { authorize, selectAccount } from "./authorize.js";
+import { authorize } from "./authorize.js";
+import { ClientMetadataFetcher, type ClientMetadataOptions } from "./cimd.js";
+import { createInteraction } from "./interaction.js";
 import { lazySigningKey } from "./keys.js";
 import { setMembershipRole } from "./memberships.js";
 import { OAuthStore } from "./oauth-store.js";
 import { register } from "./register.js";
 import { oauthJson } from "./responses.js";
 import { DEFAULT_SEED, parseSeed, type Seed } from "./seed.js";
-import { createSignInMethods, signInMethodsHtml } from "./sign-in.js";
 import { token } from "./token.js";
 import { findUser, type MintOptions, signAccessToken } from "./tokens.js";
 import { RateLimiter, workosApi } from "./workos-api.js";
@@ -43,6 +44,15 @@ export interface LocalAuthKitOptions {
    * Default false: tokens are Connect-shaped, exactly as AuthKit issues them to MCP clients.
    */
   readonly roleClaims?: boolean | undefined;
+  /**
+   * Sign in with no page, for tests and headless clients: `true` (the first seeded user) or a
+   * seeded user's e-mail or id. The `login_hint` user wins when there is one; consent is
+   * granted; `prompt=select_account` still shows the sign-in page. Default: the pages, as
+   * AuthKit shows them.
+   */
+  readonly autoSignIn?: boolean | string | undefined;
+  /** Client ID Metadata Documents: `{ fetch, allowLoopbackHttp, timeout }`. */
+  readonly clientMetadata?: ClientMetadataOptions | undefined;
 }
 
 /** What {@link createLocalAuthKit} returns. */
@@ -108,18 +118,22 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
     : undefined;
   const accessTokenTtl = options.accessTokenTtl ?? 3600;
   const codeTtl = (options.codeTtl ?? 60) * 1000;
-  const authorizeCtx = {
-    issuer,
-    seed,
-    store,
-    codeTtl,
-    signInMethods: (params: URLSearchParams) => signInMethodsHtml(params, seed),
-  };
-  const methods = createSignInMethods(
-    authorizeCtx,
-    options.onMagicLink ?? ((email, link) => console.info(`[local AuthKit] Magic link for ${email}: ${link}`)),
-  );
-  const tokenCtx = { issuer, seed, store, key, accessTokenTtl, env: tokenEnv };
+  let autoSignIn: string | undefined;
+  if (options.autoSignIn === true) autoSignIn = seed.users[0]?.id;
+  else if (typeof options.autoSignIn === "string" && options.autoSignIn !== "") {
+    autoSignIn = findUser(seed, options.autoSignIn)?.id;
+    if (autoSignIn === undefined)
+      throw new ConfigError("autoSignIn", "Invalid config: autoSignIn must name a seeded user (e-mail or id)");
+  } else if (options.autoSignIn !== undefined && options.autoSignIn !== false && options.autoSignIn !== "")
+    throw new ConfigError("autoSignIn", "Invalid config: autoSignIn must be a boolean or a seeded user's e-mail or id");
+  const documents = new ClientMetadataFetcher(options.clientMetadata);
+  const authorizeCtx = { issuer, seed, store, codeTtl, documents };
+  const interaction = createInteraction(authorizeCtx, {
+    autoSignIn,
+    onMagicLink:
+      options.onMagicLink ?? ((email, link) => console.info(`[local AuthKit] Magic link for ${email}: ${link}`)),
+  });
+  const tokenCtx = { issuer, seed, store, key, accessTokenTtl, env: tokenEnv, documents };
 
   const metadata = {
     issuer,
@@ -131,7 +145,8 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
     response_modes_supported: ["query"],
     grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
     code_challenge_methods_supported: ["S256"],
-    token_endpoint_auth_methods_supported: ["none", "client_secret_post", "client_secret_basic"],
+    token_endpoint_auth_methods_supported: ["none", "client_secret_post", "client_secret_basic", "private_key_jwt"],
+    token_endpoint_auth_signing_alg_values_supported: ["RS256", "ES256", "PS256", "EdDSA"],
     scopes_supported: ["openid", "profile", "email", "offline_access"],
     client_id_metadata_document_supported: true,
     authorization_response_iss_parameter_supported: true,
@@ -161,17 +176,21 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
       case "/oauth2/register":
         return register(request, store);
       case "/oauth2/authorize":
-        return authorize(request, authorizeCtx);
-      case "/oauth2/authorize/select":
-        return selectAccount(request, authorizeCtx);
+        return authorize(request, authorizeCtx, interaction.start);
+      case "/oauth2/authorize/sign-in":
+        return interaction.signIn(request);
+      case "/oauth2/authorize/organization":
+        return interaction.organization(request);
+      case "/oauth2/authorize/consent":
+        return interaction.consent(request);
       case "/oauth2/authorize/magic":
-        return methods.magic(request);
+        return interaction.magic(request);
       case "/oauth2/authorize/magic/verify":
-        return methods.verify(request);
+        return interaction.verify(request);
       case "/oauth2/authorize/sso":
-        return methods.sso(request);
+        return interaction.sso(request);
       case "/oauth2/authorize/sso/callback":
-        return methods.ssoCallback(request);
+        return interaction.ssoCallback(request);
       case "/oauth2/token":
         return token(request, tokenCtx);
       case "/":

@@ -9,6 +9,7 @@ export interface RegisteredClient {
   readonly clientSecret?: string;
   readonly redirectUris: readonly string[];
   readonly clientName?: string;
+  readonly logoUri?: string;
   readonly tokenEndpointAuthMethod: "none" | "client_secret_post" | "client_secret_basic";
   readonly grantTypes: readonly string[];
   readonly createdAt: number;

@@ -7,7 +7,9 @@ import { isAllowedRedirectUri, oauthJson } from "./responses.js";
 const AUTH_METHODS = new Set(["none", "client_secret_post", "client_secret_basic"]);
 
 /**
- * Registers a client. Redirect URIs must be https, http on loopback, or a private-use scheme.
+ * Registers a client. Redirect URIs must be https, http on loopback (any port), or a
+ * private-use scheme such as `cursor://` or `vscode://` (RFC 8252 §7.1): what real MCP clients
+ * register. `javascript:`, `data:`, fragments and plain http off loopback are refused.
  *
  * @example
  * ```ts
@@ -54,6 +56,7 @@ export async function register(request: Request, store: OAuthStore): Promise<Res
     ...(method !== "none" && { clientSecret: randomId("secret_", 24) }),
     redirectUris: uris as string[],
     ...(typeof body.client_name === "string" && { clientName: body.client_name.slice(0, 200) }),
+    ...(typeof body.logo_uri === "string" && body.logo_uri.length <= 100_000 && { logoUri: body.logo_uri }),
     tokenEndpointAuthMethod: method as RegisteredClient["tokenEndpointAuthMethod"],
     grantTypes: grantTypes as string[],
     createdAt: Math.floor(Date.now() / 1000),
@@ -66,6 +69,7 @@ export async function register(request: Request, store: OAuthStore): Promise<Res
       client_id_issued_at: client.createdAt,
       redirect_uris: client.redirectUris,
       ...(client.clientName !== undefined && { client_name: client.clientName }),
+      ...(client.logoUri !== undefined && { logo_uri: client.logoUri }),
       token_endpoint_auth_method: client.tokenEndpointAuthMethod,
       grant_types: client.grantTypes,
       response_types: ["code"],

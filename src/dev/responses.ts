@@ -27,14 +27,34 @@ export function oauthError(error: string, description: string): Response {
   return oauthJson({ error, error_description: description }, error === "invalid_client" ? 401 : 400);
 }
 
-/** True for https URIs, http on loopback, and private-use schemes (`com.example.app:/cb`, RFC 8252 §7.1). */
+// Schemes a redirect must never use: script, inline data, local files, other protocols.
+const REFUSED_SCHEMES = new Set([
+  "javascript:",
+  "data:",
+  "vbscript:",
+  "file:",
+  "blob:",
+  "about:",
+  "filesystem:",
+  "ws:",
+  "wss:",
+  "ftp:",
+  "mailto:",
+]);
+
+/**
+ * Redirect URIs real MCP clients register: https; http on loopback (any port, RFC 8252 §7.3);
+ * private-use schemes (RFC 8252 §7.1), with or without a dot (`cursor://…`, `vscode://…`,
+ * `com.example.app:/cb`). Never a fragment, plain http off loopback, or `javascript:`,
+ * `data:` and the like.
+ */
 export function isAllowedRedirectUri(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
-  if (url.hash) return false;
-  if (url.protocol === "https:") return true;
+  if (url.hash || value.includes("#")) return false;
+  if (url.protocol === "https:") return url.hostname !== "";
   if (url.protocol === "http:") return isLoopbackHost(url.hostname);
-  return /^[a-z][a-z0-9+-]*\.[a-z0-9.+-]+:$/i.test(url.protocol);
+  return /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) && !REFUSED_SCHEMES.has(url.protocol.toLowerCase());
 }
 
 /** Escapes text for HTML element content and attribute values. */

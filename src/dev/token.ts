@@ -4,7 +4,8 @@
  * `client_credentials` (seeded M2M applications, RFC 6749 §4.4: secret by Basic or form, no
  * refresh token). Errors per RFC 6749 §5.2, `Cache-Control: no-store`.
  */
-import { base64url } from "jose";
+import { base64url, createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
+import { type ClientMetadataDocument, ClientMetadataError, ClientMetadataFetcher } from "./cimd.js";
 import type { SigningKey } from "./keys.js";
 import type { Grant, OAuthStore, RegisteredClient } from "./oauth-store.js";
 import { oauthError, oauthJson } from "./responses.js";
@@ -20,6 +21,8 @@ export interface TokenContext {
   readonly accessTokenTtl: number;
   /** The environment's client id (default `aud`) and whether role claims are added. */
   readonly env: TokenEnvironment;
+  /** Client ID Metadata Documents (URL client ids). */
+  readonly documents: ClientMetadataFetcher;
 }
 
 async function s256(verifier: string): Promise<string> {
@@ -27,12 +30,21 @@ async function s256(verifier: string): Promise<string> {
   return base64url.encode(new Uint8Array(digest));
 }
 
-/** RFC 6749 §2.3: client_secret_basic, client_secret_post, or a public client's client_id. */
-function authenticateClient(
+const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const usedAssertions = new Map<string, number>();
+
+/**
+ * RFC 6749 §2.3 client authentication: `client_secret_basic` / `client_secret_post` for
+ * registered clients, none for public ones, and for a metadata-document client (URL
+ * `client_id`) what its document declares: none, or `private_key_jwt` (RFC 7523 §2.2: a JWT
+ * signed with a key of its `jwks_uri`/`jwks`, `iss` = `sub` = the client id, `aud` this token
+ * endpoint or the issuer, unexpired, its `jti` used once).
+ */
+async function authenticateClient(
   request: Request,
   form: URLSearchParams,
-  store: OAuthStore,
-): { clientId: string; client?: RegisteredClient } | Response {
+  ctx: TokenContext,
+): Promise<{ clientId: string; client?: RegisteredClient } | Response> {
   let clientId = form.get("client_id");
   let secret = form.get("client_secret");
   const basic = request.headers.get("authorization");
@@ -45,15 +57,57 @@ function authenticateClient(
       return oauthError("invalid_client", "Malformed Basic credentials");
     }
   }
-  if (!clientId) return oauthError("invalid_client", "client_id is required");
-  const client = store.client(clientId);
-  if (!client) {
-    if (/^https?:\/\//i.test(clientId)) return { clientId }; // metadata-document client (public)
-    return oauthError("invalid_client", "Unknown client");
+  const assertion = form.get("client_assertion");
+  if (!clientId && assertion) {
+    try {
+      clientId = (decodeJwt(assertion).sub as string | undefined) ?? null;
+    } catch {
+      return oauthError("invalid_client", "client_assertion is not a JWT");
+    }
   }
+  if (!clientId) return oauthError("invalid_client", "client_id is required");
+  if (ClientMetadataFetcher.isUrlClientId(clientId)) return metadataClient(clientId, form, ctx);
+  const client = ctx.store.client(clientId);
+  if (!client) return oauthError("invalid_client", "Unknown client");
   if (client.clientSecret !== undefined && client.clientSecret !== secret)
     return oauthError("invalid_client", "Client authentication failed");
   return { clientId, client };
+}
+
+async function metadataClient(clientId: string, form: URLSearchParams, ctx: TokenContext) {
+  let doc: ClientMetadataDocument;
+  try {
+    doc = await ctx.documents.get(clientId);
+  } catch (error) {
+    if (error instanceof ClientMetadataError) return oauthError("invalid_client", error.message);
+    throw error;
+  }
+  if (doc.tokenEndpointAuthMethod === "none") {
+    if (form.has("client_assertion")) return oauthError("invalid_client", "This client authenticates with none");
+    return { clientId };
+  }
+  const assertion = form.get("client_assertion");
+  if (form.get("client_assertion_type") !== JWT_BEARER || !assertion)
+    return oauthError("invalid_client", `private_key_jwt: client_assertion_type must be ${JWT_BEARER}`);
+  try {
+    const keys = createLocalJWKSet(await ctx.documents.keys(doc));
+    const { payload } = await jwtVerify(assertion, keys, {
+      issuer: clientId,
+      subject: clientId,
+      audience: [`${ctx.issuer}/oauth2/token`, ctx.issuer],
+      algorithms: ["RS256", "ES256", "PS256", "EdDSA"],
+      requiredClaims: ["exp", "jti"],
+      maxTokenAge: "10m",
+    });
+    const key = `${clientId}\n${String(payload.jti)}`;
+    for (const [k, until] of usedAssertions) if (until < Date.now()) usedAssertions.delete(k);
+    if (usedAssertions.has(key)) return oauthError("invalid_client", "client_assertion was already used (jti)");
+    if (usedAssertions.size < 10_000) usedAssertions.set(key, (payload.exp as number) * 1000);
+  } catch (error) {
+    if (error instanceof ClientMetadataError) return oauthError("invalid_client", error.message);
+    return oauthError("invalid_client", "client_assertion does not verify against the client's keys");
+  }
+  return { clientId };
 }
 
 async function issue(ctx: TokenContext, grant: Grant): Promise<Response> {
@@ -96,7 +150,7 @@ export async function token(request: Request, ctx: TokenContext): Promise<Respon
     return oauthError("invalid_request", "Content-Type must be application/x-www-form-urlencoded");
   const form = new URLSearchParams(await request.text());
   if (form.get("grant_type") === "client_credentials") return clientCredentials(request, form, ctx);
-  const caller = authenticateClient(request, form, ctx.store);
+  const caller = await authenticateClient(request, form, ctx);
   if (caller instanceof Response) return caller;
   const resource = form.get("resource");
   const grantType = form.get("grant_type");

@@ -15,6 +15,7 @@ function startServer(script: "start" | "start:node", port: number, authkitPort: 
       PORT: String(port),
       AUTHKIT_PORT: String(authkitPort),
       AUTHKIT_LOCAL: "1",
+      AUTHKIT_AUTO_SIGN_IN: "alice@example.com", // headless clients: no sign-in page
       WRANGLER_SEND_METRICS: "false",
     },
     stdio: ["ignore", "pipe", "pipe"],

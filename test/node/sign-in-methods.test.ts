@@ -92,6 +92,28 @@ async function whoami(token: string) {
   return who;
 }
 
+const post = (path: string, body: URLSearchParams) =>
+  fetch(`${authkit.issuer}${path}`, { method: "POST", body, redirect: "manual" });
+
+/** Answers the pages after sign-in (organization choice, consent) until the redirect to the client. */
+async function complete(response: Response, organization?: string): Promise<string> {
+  let res = response;
+  for (let step = 0; step < 4; step++) {
+    if (res.status === 302 || res.status === 303) return res.headers.get("location") ?? "";
+    const html = await res.text();
+    if (html.includes('action="/oauth2/authorize/organization"')) {
+      const fields = formFields(html, "/oauth2/authorize/organization");
+      fields.set("organization", organization ?? "");
+      res = await post("/oauth2/authorize/organization", fields);
+    } else if (html.includes('action="/oauth2/authorize/consent"')) {
+      const fields = formFields(html, "/oauth2/authorize/consent");
+      fields.set("decision", "allow");
+      res = await post("/oauth2/authorize/consent", fields);
+    } else throw new Error(`unexpected page: ${html.slice(0, 200)}`);
+  }
+  throw new Error("no redirect");
+}
+
 describe("local AuthKit sign-in methods", () => {
   it("the account page offers users, a magic link and SSO for organizations with a connection", async () => {
     const { pageHtml } = await startAuthorization();
@@ -104,13 +126,14 @@ describe("local AuthKit sign-in methods", () => {
     const { pageHtml, clientId, verifier } = await startAuthorization();
     const fields = formFields(pageHtml, "/oauth2/authorize/magic");
     fields.set("email", "bob@example.com");
-    const sent = await fetch(`${authkit.issuer}/oauth2/authorize/magic`, { method: "POST", body: fields });
+    const sent = await post("/oauth2/authorize/magic", fields);
     expect(await sent.text()).toContain("sign-in link is on its way");
     const link = magicLinks.at(-1);
     expect(link?.email).toBe("bob@example.com");
     const res = await fetch(link?.url ?? "", { redirect: "manual" });
-    expect(res.status).toBe(302);
-    const location = res.headers.get("location") ?? "";
+    expect(res.headers.get("set-cookie")).toMatch(/local_authkit_session=/);
+    // Bob belongs to two organizations: he chooses Acme, then consents.
+    const location = await complete(res, "org_01ACME");
     expect(new URL(location).searchParams.get("state")).toBe("s1");
     const who = await whoami(await exchange(location, clientId, verifier));
     expect(who).toMatchObject({
@@ -120,7 +143,7 @@ describe("local AuthKit sign-in methods", () => {
       roleSource: "workos",
     });
     const again = await fetch(link?.url ?? "", { redirect: "manual" });
-    expect(again.status).toBe(200); // single use: the page says so, no redirect
+    expect(again.status).toBe(400); // single use: the page says so, no redirect
     expect(await again.text()).toContain("already been used");
   });
 
@@ -129,9 +152,7 @@ describe("local AuthKit sign-in methods", () => {
     const before = magicLinks.length;
     const fields = formFields(pageHtml, "/oauth2/authorize/magic");
     fields.set("email", "nobody@example.com");
-    expect(
-      await (await fetch(`${authkit.issuer}/oauth2/authorize/magic`, { method: "POST", body: fields })).text(),
-    ).toContain("sign-in link is on its way");
+    expect(await (await post("/oauth2/authorize/magic", fields)).text()).toContain("sign-in link is on its way");
     expect(magicLinks.length).toBe(before);
   });
 
@@ -139,13 +160,12 @@ describe("local AuthKit sign-in methods", () => {
     const { pageHtml, clientId, verifier } = await startAuthorization();
     const fields = formFields(pageHtml, "/oauth2/authorize/sso");
     fields.set("connection", "conn_01GLOBEX_SAML");
-    const idp = await (await fetch(`${authkit.issuer}/oauth2/authorize/sso?${fields}`)).text();
-    expect(idp).toContain("Simulated identity provider");
+    const idp = await (await post("/oauth2/authorize/sso", fields)).text();
+    expect(idp).toContain("simulated SAML identity provider");
     const back = formFields(idp, "/oauth2/authorize/sso/callback");
     back.set("user", "bob@example.com");
-    const res = await fetch(`${authkit.issuer}/oauth2/authorize/sso/callback?${back}`, { redirect: "manual" });
-    expect(res.status).toBe(302);
-    const who = await whoami(await exchange(res.headers.get("location") ?? "", clientId, verifier));
+    const res = await post("/oauth2/authorize/sso/callback", back);
+    const who = await whoami(await exchange(await complete(res), clientId, verifier));
     expect(who).toMatchObject({
       userId: "user_01BOB",
       organizationId: "org_01GLOBEX",
@@ -159,8 +179,8 @@ describe("local AuthKit sign-in methods", () => {
     const back = formFields(pageHtml, "/oauth2/authorize/sso");
     back.set("connection", "conn_01GLOBEX_SAML");
     back.set("user", "alice@example.com"); // not a Globex member
-    const res = await fetch(`${authkit.issuer}/oauth2/authorize/sso/callback?${back}`, { redirect: "manual" });
-    expect(res.status).toBe(200);
+    const res = await post("/oauth2/authorize/sso/callback", back);
+    expect(res.status).toBe(400);
     expect(await res.text()).toContain("did not vouch");
   });
 });

@@ -101,15 +101,18 @@ describe("§3 the challenge", () => {
     ["Bearer ", "empty_token"], // Headers trims it to "Bearer": a scheme with no credentials
     ["Bearer abc!$*def", "malformed_header"],
     ["Bearer a b", "malformed_header"],
-  ])("§3 an unusable bearer credential (%j) is 401 invalid_token with resource_metadata, like any bad token", async (value, reason) => {
-    const { response, error } = await refuse(mcpRequest(undefined, { headers: { authorization: value } }));
-    expect(response.status).toBe(401);
-    const challenge = parseChallenge(response.headers.get("www-authenticate"));
-    expect(challenge.error).toBe("invalid_token");
-    expect(challenge.resource_metadata).toBe(PRM_URL);
-    expect(error.reason).toBe(reason); // onError still tells the cases apart
-    expect((await response.json()).error.message).toBe("Missing or invalid bearer token");
-  });
+  ])(
+    "§3 an unusable bearer credential (%j) is 401 invalid_token with resource_metadata, like any bad token",
+    async (value, reason) => {
+      const { response, error } = await refuse(mcpRequest(undefined, { headers: { authorization: value } }));
+      expect(response.status).toBe(401);
+      const challenge = parseChallenge(response.headers.get("www-authenticate"));
+      expect(challenge.error).toBe("invalid_token");
+      expect(challenge.resource_metadata).toBe(PRM_URL);
+      expect(error.reason).toBe(reason); // onError still tells the cases apart
+      expect((await response.json()).error.message).toBe("Missing or invalid bearer token");
+    },
+  );
 
   it("§3 a header over 16 KiB stays 400 invalid_request", async () => {
     const big = await refuse(mcpRequest("a".repeat(20_000)));

@@ -18,7 +18,7 @@ async function pkce() {
 }
 
 async function setup() {
-  const authkit = createLocalAuthKit({ issuer: ISSUER });
+  const authkit = createLocalAuthKit({ issuer: ISSUER, autoSignIn: true });
   const call = (path: string, init?: RequestInit) => authkit.fetch(new Request(`${ISSUER}${path}`, init));
   const reg = await call("/oauth2/register", {
     method: "POST",
@@ -289,26 +289,22 @@ describe("local AuthKit: authorization and tokens", () => {
     expect(unknown.status).toBe(400);
   });
 
-  it("client ID metadata documents: accepted on loopback without fetching, refused elsewhere", async () => {
-    const s = await setup();
-    const local = await s.call((await s.authorizeUrl({ client_id: "http://127.0.0.1:33418/client.json" })).path);
-    expect(local.status).toBe(302);
-    const remote = await s.call((await s.authorizeUrl({ client_id: "https://client.example.com/meta.json" })).path);
-    expect(remote.status).toBe(400);
-    expect(await remote.text()).toContain("loopback");
-  });
-
-  it("prompt=select_account shows a page listing the seeded users, escaped", async () => {
+  it("prompt=select_account shows the sign-in page (even with autoSignIn), escaped; choosing an account continues", async () => {
     const s = await setup();
     const res = await s.call((await s.authorizeUrl({ prompt: "select_account", state: '"><script>' })).path);
     expect(res.headers.get("content-type")).toContain("text/html");
     const html = await res.text();
     expect(html).toContain("bob@example.com");
     expect(html).not.toContain('"><script>');
-    const choice = new URLSearchParams({ choice: "bob@example.com|org_01ACME" });
-    const { path } = await s.authorizeUrl();
-    const sel = await s.call(`/oauth2/authorize/select?${new URL(path, ISSUER).searchParams}&${choice}`);
-    expect(sel.status).toBe(302);
+    const tx = /name="tx" value="([^"]+)"/.exec(html)?.[1] ?? "";
+    const chosen = await s.call("/oauth2/authorize/sign-in", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ tx, user: "user_01CAROL" }),
+    });
+    expect(chosen.status).toBe(303); // carol has no organization; autoSignIn grants consent
+    expect(new URL(chosen.headers.get("location") ?? "").searchParams.get("code")).toMatch(/^code_/);
+    expect(chosen.headers.get("set-cookie")).toMatch(/HttpOnly; SameSite=Lax/);
   });
 
   it.each([

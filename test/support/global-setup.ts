@@ -34,7 +34,13 @@ async function start(): Promise<Shared> {
     server.listen(Number(process.env.AUTHKIT_FAKE_PORT ?? 0), "127.0.0.1", resolve);
   });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  handler = createLocalAuthKit({ issuer: origin, signingKey: privateJwk, apiKey: TEST_API_KEY, seed: TEST_SEED }).fetch;
+  handler = createLocalAuthKit({
+    issuer: origin,
+    signingKey: privateJwk,
+    apiKey: TEST_API_KEY,
+    seed: TEST_SEED,
+    autoSignIn: true, // headless clients: no sign-in page (the login_hint user, else the first)
+  }).fetch;
   return { server, value: { issuer: origin, privateJwk, kid }, users: 0 };
 }
 

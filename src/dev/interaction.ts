@@ -1,0 +1,348 @@
+/**
+ * What a person meets between the authorization request and the code, as AuthKit does it:
+ * the hosted sign-in page (seeded users, a magic link, SSO through a simulated IdP), an
+ * organization choice for members of several, and a consent screen the first time a client
+ * asks (remembered per user and client; `prompt=consent` asks again; Deny answers
+ * `access_denied`). A browser session (cookie) spares the sign-in page next time;
+ * `prompt=none` without one answers `login_required`.
+ *
+ * `autoSignIn` (tests, headless use) skips every page: the `login_hint` user, else the
+ * configured one, is signed in and consent granted.
+ */
+import { type AuthorizeContext, type PendingAuthorization, redirectBack } from "./authorize.js";
+import { randomId } from "./oauth-store.js";
+import { clientCard, errorPage, hidden, page, scopeList } from "./pages.js";
+import { escapeHtml } from "./responses.js";
+import type { SeedUser } from "./seed.js";
+import { findUser } from "./tokens.js";
+
+const COOKIE = "local_authkit_session";
+const TX_TTL = 15 * 60_000;
+const MAX = 10_000;
+
+interface Transaction {
+  readonly pending: PendingAuthorization;
+  readonly expiresAt: number;
+  userId?: string;
+  organizationId?: string | null;
+}
+
+function bounded<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= MAX) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
+
+async function formOf(request: Request): Promise<URLSearchParams | undefined> {
+  if (request.method !== "POST") return undefined;
+  const text = await request.text();
+  return text.length > 64 * 1024 ? undefined : new URLSearchParams(text);
+}
+
+/** Options of {@link createInteraction}. */
+export interface InteractionOptions {
+  /** A seeded user's id: sign in with no page (the `login_hint` user when there is one). */
+  readonly autoSignIn: string | undefined;
+  /** Receives each magic link (development stand-in for the email). */
+  readonly onMagicLink: (email: string, url: string) => void;
+}
+
+/**
+ * The interaction of one local AuthKit instance: `start` for a validated request, and the
+ * routes its pages post to.
+ *
+ * @example
+ * ```ts
+ * const interaction = createInteraction(ctx, { autoSignIn: undefined, onMagicLink: console.info });
+ * return authorize(request, ctx, interaction.start);
+ * ```
+ */
+export function createInteraction(ctx: AuthorizeContext, options: InteractionOptions) {
+  const transactions = new Map<string, Transaction>();
+  const sessions = new Map<string, string>(); // browser session → user id
+  const consents = new Set<string>(); // user id \n client id
+  const links = new Map<string, { userId: string; tx: string; expiresAt: number }>();
+  const seed = ctx.seed;
+
+  const sessionUser = (request: Request): SeedUser | undefined => {
+    const cookie = request.headers.get("cookie") ?? "";
+    const id = new RegExp(`(?:^|;\\s*)${COOKIE}=([A-Za-z0-9_]+)`).exec(cookie)?.[1];
+    const userId = id === undefined ? undefined : sessions.get(id);
+    return userId === undefined ? undefined : seed.users.find((u) => u.id === userId);
+  };
+  const withSession = (response: Response, user: SeedUser): Response => {
+    const id = randomId("s_", 24);
+    bounded(sessions, id, user.id);
+    const out = new Response(response.body, response);
+    out.headers.append("set-cookie", `${COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax`);
+    return out;
+  };
+  const memberships = (userId: string) => seed.memberships.filter((m) => m.userId === userId);
+  const orgName = (id: string) => seed.organizations.find((o) => o.id === id)?.name ?? id;
+  const userLabel = (u: SeedUser) => `${u.firstName ?? ""} ${u.lastName ?? ""}`.trim() || u.email;
+
+  const issue = (p: PendingAuthorization, userId: string, organizationId: string | undefined, status: 302 | 303) => {
+    const code = ctx.store.issueCode({
+      clientId: p.clientId,
+      userId,
+      organizationId,
+      scope: p.scopes.join(" "),
+      resource: p.resource,
+      sessionId: `session_${randomId("", 12)}`,
+      redirectUri: p.redirectUri,
+      codeChallenge: p.codeChallenge,
+      expiresAt: Date.now() + ctx.codeTtl,
+    });
+    return redirectBack(p, ctx.issuer, { code }, status);
+  };
+
+  /** The organization: the request's `organization_id`, the only membership, or `"choose"`. */
+  const organizationFor = (p: PendingAuthorization, userId: string): string | undefined | "choose" | Error => {
+    if (p.organizationId === "none") return undefined;
+    const own = memberships(userId);
+    if (p.organizationId !== undefined)
+      return own.some((m) => m.organizationId === p.organizationId)
+        ? p.organizationId
+        : new Error("user is not a member of organization_id");
+    return own.length > 1 ? "choose" : own[0]?.organizationId;
+  };
+
+  /** After sign-in: the organization page if needed, the consent page if needed, then the code. */
+  const continueAs = (txId: string, tx: Transaction, user: SeedUser, status: 302 | 303): Response => {
+    const p = tx.pending;
+    tx.userId = user.id;
+    if (tx.organizationId === undefined) {
+      const org = organizationFor(p, user.id);
+      if (org instanceof Error)
+        return redirectBack(p, ctx.issuer, { error: "access_denied", error_description: org.message }, status);
+      if (org === "choose") return organizationPage(txId, tx, user);
+      tx.organizationId = org ?? null;
+    }
+    // autoSignIn grants consent (unless the client asks with prompt=consent).
+    const granted = options.autoSignIn !== undefined || consents.has(`${user.id}\n${p.clientId}`);
+    if (p.prompt.has("consent") || !granted) return consentPage(txId, tx, user);
+    transactions.delete(txId);
+    return issue(p, user.id, tx.organizationId ?? undefined, status);
+  };
+
+  const start = (pending: PendingAuthorization, request: Request): Response => {
+    const p = pending;
+    const hinted = p.loginHint === undefined ? undefined : findUser(seed, p.loginHint);
+    const fresh = p.prompt.has("login") || p.prompt.has("select_account");
+    if (p.prompt.has("none") || (options.autoSignIn !== undefined && !fresh)) {
+      // No page may be shown: the auto user, else the browser session.
+      const user =
+        options.autoSignIn !== undefined
+          ? (hinted ?? (p.loginHint === undefined ? findUser(seed, options.autoSignIn) : undefined))
+          : sessionUser(request);
+      if (user === undefined)
+        return p.loginHint !== undefined && options.autoSignIn !== undefined
+          ? redirectBack(p, ctx.issuer, { error: "access_denied", error_description: "login_hint names no user" })
+          : redirectBack(p, ctx.issuer, { error: "login_required", error_description: "No signed-in session" });
+      const org = organizationFor(p, user.id);
+      if (org instanceof Error)
+        return redirectBack(p, ctx.issuer, { error: "access_denied", error_description: org.message });
+      const organizationId = org === "choose" ? memberships(user.id)[0]?.organizationId : org;
+      if (options.autoSignIn === undefined && !consents.has(`${user.id}\n${p.clientId}`))
+        return redirectBack(p, ctx.issuer, {
+          error: "consent_required",
+          error_description: "The user has not consented",
+        });
+      return issue(p, user.id, organizationId, 302);
+    }
+    const txId = randomId("tx_", 16);
+    const tx: Transaction = { pending: p, expiresAt: Date.now() + TX_TTL };
+    bounded(transactions, txId, tx);
+    const current = fresh ? undefined : sessionUser(request);
+    if (current !== undefined) return continueAs(txId, tx, current, 302);
+    return signInPage(txId, p, hinted);
+  };
+
+  const signInPage = (txId: string, p: PendingAuthorization, hinted: SeedUser | undefined): Response => {
+    const users = hinted ? [hinted, ...seed.users.filter((u) => u !== hinted)] : seed.users;
+    const accounts = users
+      .map((u) => {
+        const orgs = memberships(u.id).map((m) => `${orgName(m.organizationId)} (${m.role})`);
+        const current = u === hinted ? ' aria-current="true" autofocus' : "";
+        return `<button class="account" name="user" value="${escapeHtml(u.id)}"${current}><strong>${escapeHtml(userLabel(u))}</strong><span>${escapeHtml(u.email)} · ${escapeHtml(orgs.join(", ") || "no organization")}</span></button>`;
+      })
+      .join("");
+    const sso = (seed.ssoConnections ?? [])
+      .map(
+        (c) =>
+          `<button class="secondary" name="connection" value="${escapeHtml(c.id)}">Sign in with SSO: ${escapeHtml(orgName(c.organizationId))} (${escapeHtml(c.type ?? "SAML")})</button>`,
+      )
+      .join("");
+    return page(
+      "Sign in",
+      `<h1>Sign in</h1><p class="muted">to continue to ${escapeHtml(p.client.name ?? p.clientId)}</p>
+${clientCard(p.client, p.resource)}
+<h2>It will be able to</h2>${scopeList(p.scopes)}
+<h2>Choose an account</h2>
+<form method="post" action="/oauth2/authorize/sign-in">${hidden("tx", txId)}<div class="stack">${accounts}</div></form>
+<div class="divider">or</div>
+<form method="post" action="/oauth2/authorize/magic">${hidden("tx", txId)}
+<label for="email">Email address</label>
+<input id="email" name="email" type="email" autocomplete="email" required placeholder="you@example.com" value="${escapeHtml(hinted?.email ?? "")}">
+<button class="secondary">Email me a sign-in link</button></form>
+${sso ? `<h2>Single sign-on</h2><form method="post" action="/oauth2/authorize/sso">${hidden("tx", txId)}<div class="stack">${sso}</div></form>` : ""}`,
+    );
+  };
+
+  const organizationPage = (txId: string, tx: Transaction, user: SeedUser): Response => {
+    const choices = memberships(user.id)
+      .map(
+        (m) =>
+          `<button class="account" name="organization" value="${escapeHtml(m.organizationId)}"><strong>${escapeHtml(orgName(m.organizationId))}</strong><span>${escapeHtml(m.role)}</span></button>`,
+      )
+      .join("");
+    return page(
+      "Choose an organization",
+      `<h1>Choose an organization</h1><p class="muted">Signed in as ${escapeHtml(user.email)}. ${escapeHtml(tx.pending.client.name ?? tx.pending.clientId)} will act in the organization you choose.</p>
+<form method="post" action="/oauth2/authorize/organization">${hidden("tx", txId)}<div class="stack">${choices}</div></form>`,
+    );
+  };
+
+  const consentPage = (txId: string, tx: Transaction, user: SeedUser): Response => {
+    const p = tx.pending;
+    const org = tx.organizationId ? ` in ${escapeHtml(orgName(tx.organizationId))}` : "";
+    return page(
+      "Allow access",
+      `<h1>Allow ${escapeHtml(p.client.name ?? "this application")} to access your account?</h1>
+<p class="muted">Signed in as ${escapeHtml(user.email)}${org}.</p>
+${clientCard(p.client, p.resource)}
+<h2>It will be able to</h2>${scopeList(p.scopes)}
+<form method="post" action="/oauth2/authorize/consent">${hidden("tx", txId)}
+<div class="row"><button class="secondary" name="decision" value="deny">Deny</button><button class="primary" name="decision" value="allow" autofocus>Allow</button></div></form>
+<p class="muted">Only allow applications you trust. You will not be asked again for this application unless it asks.</p>`,
+    );
+  };
+
+  /** The transaction a form posted, or the page saying it expired. */
+  const txFrom = (form: URLSearchParams | undefined): [string, Transaction] | Response => {
+    const id = form?.get("tx") ?? "";
+    const tx = transactions.get(id);
+    if (tx === undefined || tx.expiresAt < Date.now())
+      return errorPage(400, "This sign-in request has expired or was already used. Start again from the application.");
+    return [id, tx];
+  };
+
+  return {
+    start,
+    /** `POST /oauth2/authorize/sign-in` (`tx`, `user`). */
+    async signIn(request: Request): Promise<Response> {
+      const form = await formOf(request);
+      const found = txFrom(form);
+      if (found instanceof Response) return found;
+      const user = seed.users.find((u) => u.id === form?.get("user"));
+      if (!user) return errorPage(400, "Unknown account.");
+      return withSession(continueAs(found[0], found[1], user, 303), user);
+    },
+    /** `POST /oauth2/authorize/organization` (`tx`, `organization`). */
+    async organization(request: Request): Promise<Response> {
+      const form = await formOf(request);
+      const found = txFrom(form);
+      if (found instanceof Response) return found;
+      const [id, tx] = found;
+      const user = seed.users.find((u) => u.id === tx.userId);
+      const org = form?.get("organization") ?? "";
+      if (!user || !memberships(user.id).some((m) => m.organizationId === org))
+        return errorPage(400, "Choose one of your organizations.");
+      tx.organizationId = org;
+      return continueAs(id, tx, user, 303);
+    },
+    /** `POST /oauth2/authorize/consent` (`tx`, `decision` = allow | deny). */
+    async consent(request: Request): Promise<Response> {
+      const form = await formOf(request);
+      const found = txFrom(form);
+      if (found instanceof Response) return found;
+      const [id, tx] = found;
+      const user = seed.users.find((u) => u.id === tx.userId);
+      if (!user || tx.organizationId === undefined) return errorPage(400, "Sign in first.");
+      transactions.delete(id);
+      // RFC 6749 §4.1.2.1: the resource owner denied the request.
+      if (form?.get("decision") !== "allow")
+        return redirectBack(
+          tx.pending,
+          ctx.issuer,
+          { error: "access_denied", error_description: "The user denied access" },
+          303,
+        );
+      consents.add(`${user.id}\n${tx.pending.clientId}`);
+      return issue(tx.pending, user.id, tx.organizationId ?? undefined, 303);
+    },
+    /** `POST /oauth2/authorize/magic` (`tx`, `email`): sends (prints) a single-use link valid 10 minutes. */
+    async magic(request: Request): Promise<Response> {
+      const form = await formOf(request);
+      const found = txFrom(form);
+      if (found instanceof Response) return found;
+      const email = (form?.get("email") ?? "").slice(0, 320);
+      // Like AuthKit, the answer is the same whether or not the address is known.
+      const user = findUser(seed, email);
+      if (user) {
+        const token = randomId("magic_", 24);
+        bounded(links, token, { userId: user.id, tx: found[0], expiresAt: Date.now() + 10 * 60_000 });
+        options.onMagicLink(user.email, `${ctx.issuer}/oauth2/authorize/magic/verify?token=${token}`);
+      }
+      return page(
+        "Check your email",
+        `<h1>Check your email</h1><p>If <strong>${escapeHtml(email)}</strong> has an account, a sign-in link is on its way.</p>
+<p class="muted">Development: the local AuthKit prints the link in its console instead of sending an email. The link works once, for 10 minutes.</p>`,
+      );
+    },
+    /** `GET /oauth2/authorize/magic/verify?token=…`: signs in and continues the request. */
+    verify(request: Request): Response {
+      const token = new URL(request.url).searchParams.get("token") ?? "";
+      const link = links.get(token);
+      links.delete(token);
+      const tx = link ? transactions.get(link.tx) : undefined;
+      const user = link ? seed.users.find((u) => u.id === link.userId) : undefined;
+      if (!link || link.expiresAt < Date.now() || !tx || !user)
+        return page(
+          "Link expired",
+          `<h1>This link has expired</h1><p>This sign-in link is invalid or has already been used. Start again from the application.</p>`,
+          400,
+        );
+      return withSession(continueAs(link.tx, tx, user, 302), user);
+    },
+    /** `POST /oauth2/authorize/sso` (`tx`, `connection`): the simulated IdP's sign-in page. */
+    async sso(request: Request): Promise<Response> {
+      const form = await formOf(request);
+      const found = txFrom(form);
+      if (found instanceof Response) return found;
+      const connection = (seed.ssoConnections ?? []).find((c) => c.id === form?.get("connection"));
+      if (!connection) return errorPage(400, "No such SSO connection.");
+      const members = seed.memberships
+        .filter((m) => m.organizationId === connection.organizationId)
+        .map((m) => seed.users.find((u) => u.id === m.userId))
+        .filter((u): u is SeedUser => u !== undefined);
+      const buttons = members
+        .map(
+          (u) =>
+            `<button class="account" name="user" value="${escapeHtml(u.email)}"><strong>${escapeHtml(userLabel(u))}</strong><span>${escapeHtml(u.email)}</span></button>`,
+        )
+        .join("");
+      return page(
+        "Simulated identity provider",
+        `<h1>${escapeHtml(orgName(connection.organizationId))} single sign-on</h1>
+<p class="muted">A simulated ${escapeHtml(connection.type ?? "SAML")} identity provider (connection ${escapeHtml(connection.id)}). In production this is your organization's IdP.</p>
+<form method="post" action="/oauth2/authorize/sso/callback">${hidden("tx", found[0])}${hidden("connection", connection.id)}<div class="stack">${buttons}</div></form>`,
+      );
+    },
+    /** `POST /oauth2/authorize/sso/callback` (`tx`, `connection`, `user`): the IdP's answer. */
+    async ssoCallback(request: Request): Promise<Response> {
+      const form = await formOf(request);
+      const found = txFrom(form);
+      if (found instanceof Response) return found;
+      const connection = (seed.ssoConnections ?? []).find((c) => c.id === form?.get("connection"));
+      const user = findUser(seed, form?.get("user") ?? "");
+      const member =
+        connection &&
+        user &&
+        seed.memberships.some((m) => m.userId === user.id && m.organizationId === connection.organizationId);
+      if (!connection || !user || !member)
+        return errorPage(400, "The identity provider did not vouch for a member of this organization.");
+      found[1].organizationId = connection.organizationId;
+      return withSession(continueAs(found[0], found[1], user, 303), user);
+    },
+  };
+}
