@@ -78,11 +78,15 @@ function checkRegisteredClaims(p: Record<string, unknown>, options: VerifyOption
   if (p.iss !== options.issuer) throw new AuthError("issuer_mismatch", "Token iss is not the AuthKit issuer");
   const aud = p.aud;
   const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud : [];
-  if (
-    !audiences.some((a) => typeof a === "string" && options.audience.includes(a)) &&
-    !isAcceptedMachine(p, audiences, options)
-  )
+  if (!audiences.some((a) => audienceAccepted(a, options.audience)) && !isAcceptedMachine(p, audiences, options)) {
+    // AuthKit's audience when the client sent no `resource`, or the resource is not registered.
+    if (options.clientId !== undefined && audiences.includes(options.clientId))
+      throw new AuthError(
+        "client_id_audience",
+        "Token aud is the client id: no resource indicator was sent or registered",
+      );
     throw new AuthError("audience_mismatch", "Token aud does not contain this resource");
+  }
   const now = Date.now() / 1000;
   const tolerance = options.clockTolerance;
   if (p.exp === undefined) throw new AuthError("missing_claim", "Token has no exp claim");

@@ -128,7 +128,7 @@ export function createInteraction(ctx: AuthorizeContext, options: InteractionOpt
     const p = pending;
     const hinted = p.loginHint === undefined ? undefined : findUser(seed, p.loginHint);
     const fresh = p.prompt.has("login") || p.prompt.has("select_account");
-    if (p.prompt.has("none") || (options.autoSignIn !== undefined && !fresh)) {
+    if (p.prompt.has("none") || (options.autoSignIn !== undefined && !fresh && !p.prompt.has("consent"))) {
       // No page may be shown: the auto user, else the browser session.
       const user =
         options.autoSignIn !== undefined
@@ -152,7 +152,8 @@ export function createInteraction(ctx: AuthorizeContext, options: InteractionOpt
     const txId = randomId("tx_", 16);
     const tx: Transaction = { pending: p, expiresAt: Date.now() + TX_TTL };
     bounded(transactions, txId, tx);
-    const current = fresh ? undefined : sessionUser(request);
+    const auto = options.autoSignIn !== undefined && !fresh ? (hinted ?? findUser(seed, options.autoSignIn)) : undefined;
+    const current = fresh ? undefined : (auto ?? sessionUser(request));
     if (current !== undefined) return continueAs(txId, tx, current, 302);
     return signInPage(txId, p, hinted);
   };

@@ -179,7 +179,7 @@ describe("§4 validating the token", () => {
 
   it("§4 the client-id audience is refused unless explicitly opted in", async () => {
     const token = await mintToken(RESOURCE, { claims: { aud: TEST_CLIENT_ID } });
-    expect(await reasonFor(token)).toBe("audience_mismatch");
+    expect(await reasonFor(token)).toBe("client_id_audience"); // its own reason: the description says what to configure
     expect(await reasonFor(token, { acceptClientIdAudience: true })).toBe("accepted");
   });
 

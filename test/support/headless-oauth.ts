@@ -19,6 +19,8 @@ export class HeadlessOAuth {
   constructor(
     private readonly fetchImpl: Fetch,
     private readonly extraParams: Record<string, string> = {},
+    /** A Client ID Metadata Document URL: the v2 client then uses it as its client_id (no DCR). */
+    readonly clientMetadataUrl?: string,
   ) {}
 
   get redirectUrl() {
