@@ -7,7 +7,8 @@
  * `prompt=none` without one answers `login_required`.
  *
  * `autoSignIn` (tests, headless use) skips every page: the `login_hint` user, else the
- * configured one, is signed in and consent granted.
+ * configured one, is signed in and consent granted (also for `prompt=consent`, which the
+ * official v2 client sends); only `prompt=select_account`/`login` still show the sign-in page.
  */
 import { type AuthorizeContext, type PendingAuthorization, redirectBack } from "./authorize.js";
 import { randomId } from "./oauth-store.js";
@@ -117,9 +118,10 @@ export function createInteraction(ctx: AuthorizeContext, options: InteractionOpt
       if (org === "choose") return organizationPage(txId, tx, user);
       tx.organizationId = org ?? null;
     }
-    // autoSignIn grants consent (unless the client asks with prompt=consent).
-    const granted = options.autoSignIn !== undefined || consents.has(`${user.id}\n${p.clientId}`);
-    if (p.prompt.has("consent") || !granted) return consentPage(txId, tx, user);
+    // autoSignIn grants consent with no page (even for prompt=consent: headless clients send it).
+    const auto = options.autoSignIn !== undefined;
+    if (!auto && (p.prompt.has("consent") || !consents.has(`${user.id}\n${p.clientId}`)))
+      return consentPage(txId, tx, user);
     transactions.delete(txId);
     return issue(p, user.id, tx.organizationId ?? undefined, status);
   };
@@ -128,7 +130,7 @@ export function createInteraction(ctx: AuthorizeContext, options: InteractionOpt
     const p = pending;
     const hinted = p.loginHint === undefined ? undefined : findUser(seed, p.loginHint);
     const fresh = p.prompt.has("login") || p.prompt.has("select_account");
-    if (p.prompt.has("none") || (options.autoSignIn !== undefined && !fresh && !p.prompt.has("consent"))) {
+    if (p.prompt.has("none") || (options.autoSignIn !== undefined && !fresh)) {
       // No page may be shown: the auto user, else the browser session.
       const user =
         options.autoSignIn !== undefined
@@ -152,7 +154,8 @@ export function createInteraction(ctx: AuthorizeContext, options: InteractionOpt
     const txId = randomId("tx_", 16);
     const tx: Transaction = { pending: p, expiresAt: Date.now() + TX_TTL };
     bounded(transactions, txId, tx);
-    const auto = options.autoSignIn !== undefined && !fresh ? (hinted ?? findUser(seed, options.autoSignIn)) : undefined;
+    const auto =
+      options.autoSignIn !== undefined && !fresh ? (hinted ?? findUser(seed, options.autoSignIn)) : undefined;
     const current = fresh ? undefined : (auto ?? sessionUser(request));
     if (current !== undefined) return continueAs(txId, tx, current, 302);
     return signInPage(txId, p, hinted);

@@ -42,7 +42,7 @@ button.account strong{display:block}button.account span{display:block;color:var(
 button.account[aria-current="true"]{border-color:var(--accent);background:var(--accent-soft)}
 button.primary{background:var(--accent);color:var(--accent-text);border-color:var(--accent);text-align:center;font-weight:600}
 button.secondary{text-align:center;font-weight:600}
-.row{display:flex;gap:8px;flex-wrap:wrap}.row>*{flex:1 1 140px}
+.row{display:flex;gap:8px;flex-wrap:wrap;margin:16px 0}.row>*{flex:1 1 140px}
 label{display:block;font-weight:600;font-size:14px;margin:0 0 6px}
 input[type=email]{font:inherit;width:100%;padding:11px 12px;border-radius:10px;border:1px solid var(--line);
 background:var(--bg);color:var(--text);margin-bottom:8px}

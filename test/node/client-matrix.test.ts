@@ -13,8 +13,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { base64url, decodeJwt, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseChallenge } from "../support/provider.js";
 import { cleanEnv, freePort, start, waitFor } from "../support/processes.js";
+import { parseChallenge } from "../support/provider.js";
 
 let server: ReturnType<typeof start>;
 let mcpUrl = "";
@@ -135,7 +135,9 @@ describe("real clients through npm run start:node", () => {
     });
     expect(location.protocol).toBe("cursor:");
     expect(location.searchParams.get("state")).toBe("matrix-state");
-    const tokens = await (await exchange({ code, code_verifier: verifier, client_id, redirect_uri: redirects[0] as string })).json();
+    const tokens = await (
+      await exchange({ code, code_verifier: verifier, client_id, redirect_uri: redirects[0] as string })
+    ).json();
     expect(await whoamiUser(tokens.access_token)).toBe("user_01ALICE");
   });
 
@@ -148,7 +150,12 @@ describe("real clients through npm run start:node", () => {
     expect(reg.status).toBe(201);
     const { client_id } = await reg.json();
     const redirect = "http://127.0.0.1:54213"; // RFC 8252 §7.3: any port on loopback
-    const { location, code, verifier } = await authorize({ client_id, redirect_uri: redirect, resource: mcpUrl, scope: "mcp:read" });
+    const { location, code, verifier } = await authorize({
+      client_id,
+      redirect_uri: redirect,
+      resource: mcpUrl,
+      scope: "mcp:read",
+    });
     expect(location.port).toBe("54213");
     const tokens = await (await exchange({ code, code_verifier: verifier, client_id, redirect_uri: redirect })).json();
     expect(await whoamiUser(tokens.access_token)).toBe("user_01ALICE");
@@ -157,14 +164,22 @@ describe("real clients through npm run start:node", () => {
   it("Claude: a CIMD client id, scopes taken from the challenge's scope", async () => {
     const clientId = `${docOrigin}/claude/client.json`;
     const redirect = "https://claude.ai/api/mcp/auth_callback";
-    documents.set("/claude/client.json", JSON.stringify({ client_id: clientId, client_name: "Claude", redirect_uris: [redirect] }));
+    documents.set(
+      "/claude/client.json",
+      JSON.stringify({ client_id: clientId, client_name: "Claude", redirect_uris: [redirect] }),
+    );
     const challenge = parseChallenge((await whoami("")).headers.get("www-authenticate"));
     const prm = await (await fetch(challenge.resource_metadata as string)).json();
     const as = await (await fetch(`${prm.authorization_servers[0]}/.well-known/oauth-authorization-server`)).json();
     expect(as.client_id_metadata_document_supported).toBe(true);
     const scope = challenge.scope ?? prm.scopes_supported.join(" ");
     expect(scope).toBe("mcp:read");
-    const { code, verifier } = await authorize({ client_id: clientId, redirect_uri: redirect, resource: prm.resource, scope });
+    const { code, verifier } = await authorize({
+      client_id: clientId,
+      redirect_uri: redirect,
+      resource: prm.resource,
+      scope,
+    });
     const res = await exchange({ code, code_verifier: verifier, client_id: clientId, redirect_uri: redirect });
     expect(res.status).toBe(200);
     const tokens = await res.json();
@@ -176,7 +191,10 @@ describe("real clients through npm run start:node", () => {
     const { publicKey, privateKey } = await generateKeyPair("ES256");
     const clientId = `${docOrigin}/chatgpt/client.json`;
     const redirect = "https://chatgpt.com/connector_platform_oauth_redirect";
-    documents.set("/chatgpt/jwks.json", JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "c1", alg: "ES256" }] }));
+    documents.set(
+      "/chatgpt/jwks.json",
+      JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "c1", alg: "ES256" }] }),
+    );
     documents.set(
       "/chatgpt/client.json",
       JSON.stringify({
@@ -187,7 +205,12 @@ describe("real clients through npm run start:node", () => {
         jwks_uri: `${docOrigin}/chatgpt/jwks.json`,
       }),
     );
-    const { code, verifier } = await authorize({ client_id: clientId, redirect_uri: redirect, resource: mcpUrl, scope: "mcp:read" });
+    const { code, verifier } = await authorize({
+      client_id: clientId,
+      redirect_uri: redirect,
+      resource: mcpUrl,
+      scope: "mcp:read",
+    });
     const assertion = await new SignJWT({})
       .setProtectedHeader({ alg: "ES256", kid: "c1" })
       .setIssuer(clientId)
@@ -209,7 +232,7 @@ describe("real clients through npm run start:node", () => {
     expect(await whoamiUser((await res.json()).access_token)).toBe("user_01ALICE");
   });
 
-  it("the MCP Inspector: prompt=consent shows the consent page even when signed in, and Allow returns a code", async () => {
+  it("the MCP Inspector: prompt=consent (with AUTHKIT_AUTO_SIGN_IN: consent granted, no page) returns a code", async () => {
     const redirect = "http://localhost:6274/oauth/callback";
     const { client_id } = await (await register({ client_name: "MCP Inspector", redirect_uris: [redirect] })).json();
     const { code, verifier, consentShown } = await authorize({
@@ -219,7 +242,7 @@ describe("real clients through npm run start:node", () => {
       scope: "mcp:read",
       prompt: "consent",
     });
-    expect(consentShown).toBe(true);
+    expect(consentShown).toBe(false); // the page itself: test/node/browser.test.ts
     const tokens = await (await exchange({ code, code_verifier: verifier, client_id, redirect_uri: redirect })).json();
     expect(await whoamiUser(tokens.access_token)).toBe("user_01ALICE");
   });
@@ -234,7 +257,9 @@ describe("real clients through npm run start:node", () => {
     expect(res.status).toBe(401);
     const challenge = parseChallenge(res.headers.get("www-authenticate"));
     expect(challenge.error).toBe("invalid_token");
-    expect(challenge.error_description).toMatch(/resource parameter \(RFC 8707\).*registered as an MCP resource indicator/);
+    expect(challenge.error_description).toMatch(
+      /resource parameter \(RFC 8707\).*registered as an MCP resource indicator/,
+    );
   });
 
   it.each([
