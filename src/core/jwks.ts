@@ -57,7 +57,11 @@ export interface JwksOptions {
   readonly maxAge?: number;
   /** Minimum ms between refetches caused by an unknown `kid`. Default 30 s. */
   readonly cooldown?: number;
-  /** After a failed fetch with no keys, ms before the next attempt. Default 5 s. */
+  /**
+   * After a failed fetch with no keys, ms before the next attempt (one fetch at a time in any
+   * case). Default 1 s: once AuthKit answers again, requests are served within about a second,
+   * while an outage costs AuthKit at most one JWKS request per second per provider.
+   */
   readonly retryAfter?: number;
   /** Shared store consulted before the network on a cold start, and updated after each fetch. */
   readonly store?: JwksStore | undefined;
@@ -87,7 +91,7 @@ export class JwksCache {
 
   constructor(options: JwksOptions) {
     const { store, ...rest } = options;
-    this.#options = { maxAge: 10 * 60_000, cooldown: 30_000, retryAfter: 5_000, ...rest };
+    this.#options = { maxAge: 10 * 60_000, cooldown: 30_000, retryAfter: 1_000, ...rest };
     this.#store = store;
   }
 
