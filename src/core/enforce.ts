@@ -27,7 +27,10 @@ export const MAX_INSPECTED_BODY = 4 * 1024 * 1024;
  * `undefined` for a body that is not JSON-RPC (the MCP handler answers it); `"too_large"` past
  * the bound.
  */
-export async function readCalls(request: Request): Promise<JsonRpcCall[] | "too_large" | undefined> {
+export async function readCalls(
+  request: Request,
+  onlyToolCalls = false,
+): Promise<JsonRpcCall[] | "too_large" | undefined> {
   if (request.method !== "POST" || request.body === null) return undefined;
   const length = Number(request.headers.get("content-length") ?? 0);
   if (length > MAX_INSPECTED_BODY) return "too_large";
@@ -38,6 +41,8 @@ export async function readCalls(request: Request): Promise<JsonRpcCall[] | "too_
     return undefined;
   }
   if (text.length > MAX_INSPECTED_BODY) return "too_large";
+  // Only tool calls matter (role resolution for guards): no JSON parse for anything else.
+  if (onlyToolCalls && !text.includes("tools/call")) return [];
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -204,7 +209,7 @@ export function createEnforcer(
       // No policy can refuse this call: decide from the headers, without reading the body.
       calls = [hinted];
     } else if (hasToolPolicies || resolvable) {
-      calls = await readCalls(request);
+      calls = await readCalls(request, !hasToolPolicies && !listNeedsRoles);
       // The revision's rule: a request whose headers and body disagree is rejected.
       if (hinted !== undefined && Array.isArray(calls) && !agrees(hinted, calls))
         return { response: headerMismatch(), context: authenticated };
