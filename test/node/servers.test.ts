@@ -51,10 +51,15 @@ describe.each([
     "the official %s client signs in offline and calls whoami, get-user-profile, get-my-memberships",
     async (gen) => {
       const client = await signIn(gen, mcpUrl, fetch);
+      // Connect-shaped tokens; the role and permissions come from the local WorkOS API.
       expect(JSON.parse((await client.callTool("whoami")).text)).toMatchObject({
+        kind: "user",
         userId: "user_01ALICE",
         organizationId: "org_01ACME",
+        role: "admin",
+        roleSource: "workos",
       });
+      expect((await client.callTool("admin-only-tool")).text).toBe("Admin action completed");
       expect(JSON.parse((await client.callTool("get-user-profile")).text).email).toBe("alice@example.com");
       const memberships = JSON.parse((await client.callTool("get-my-memberships")).text);
       expect(memberships[0].organizationName).toBe("Acme Corp");

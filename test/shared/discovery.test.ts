@@ -126,6 +126,9 @@ describe("§2 Authorization-server metadata proxy", () => {
     const doc = await res?.json();
     expect(doc.code_challenge_methods_supported).toEqual(["S256"]);
     expect(doc.jwks_uri).toBe(`${authkit().issuer}/oauth2/jwks`);
+    // Shaped like AuthKit's own document: DCR's endpoint and the CIMD flag appear only there.
+    expect(doc.registration_endpoint).toBe(`${authkit().issuer}/oauth2/register`);
+    expect(doc.client_id_metadata_document_supported).toBe(true);
   });
 
   it("§2 never redirects", async () => {

@@ -7,7 +7,15 @@ import { describe, expect, it } from "vitest";
 import { createExampleServer } from "../../examples/tools.js";
 import worker from "../../examples/worker/index.js";
 import { createLocalAuthKit, type LocalAuthKit, type LocalAuthKitOptions } from "../../src/dev/index.js";
-import { ConfigError, type WorkOSConfig, type WorkOSProvider, workosProvider } from "../../src/index.js";
+import {
+  ConfigError,
+  hasAsyncContext,
+  requirePermission,
+  requireRole,
+  type WorkOSConfig,
+  type WorkOSProvider,
+  workosProvider,
+} from "../../src/index.js";
 import { connect, toolText } from "../support/mcp-client.js";
 import { exampleEnv, workerCtx } from "../support/provider.js";
 import { TEST_API_KEY } from "../support/seed.js";
@@ -225,6 +233,46 @@ describe("live roles: caching, freshness and no needless lookups", () => {
     const fresh = await connect(live.fetch, stale, RESOURCE);
     expect(JSON.parse((await call(fresh, "whoami")).text)).toMatchObject({ role: "admin", roleSource: "workos" });
     await fresh.close();
+  });
+});
+
+describe("the original plugin's guard style with live roles", () => {
+  it("requireRole('admin', ctx) and requirePermission('users:manage') with no argument see the resolved roles", async () => {
+    const r = rig();
+    const { McpServer } = await import("@modelcontextprotocol/server");
+    const mcp = createMcpHandler(() => {
+      const server = new McpServer({ name: "guards", version: "1.0.0" });
+      server.registerTool("explicit", {}, (ctx) => {
+        requireRole("admin", ctx);
+        return { content: [{ type: "text", text: "explicit ok" }] };
+      });
+      server.registerTool("implicit", {}, () => {
+        // No argument: AsyncLocalStorage (Node, Edge; Workers with nodejs_compat).
+        const { permissions } = requirePermission("users:manage");
+        return { content: [{ type: "text", text: `implicit ok ${permissions.length}` }] };
+      });
+      return server;
+    });
+    const handler = r.provider.handler((request, context) =>
+      context ? mcp.fetch(request, { authInfo: context.authInfo }) : new Response("", { status: 404 }),
+    );
+    const admin = await connect(
+      handler,
+      await r.authkit.mintToken({ user: "alice@example.com", audience: RESOURCE }),
+      RESOURCE,
+    );
+    expect(await call(admin, "explicit")).toEqual({ isError: false, text: "explicit ok" });
+    if (hasAsyncContext()) expect(await call(admin, "implicit")).toEqual({ isError: false, text: "implicit ok 3" });
+    await admin.close();
+    const member = await connect(
+      handler,
+      await r.authkit.mintToken({ user: "bob@example.com", audience: RESOURCE }),
+      RESOURCE,
+    );
+    expect(await call(member, "explicit")).toEqual({ isError: true, text: "Admin role required" });
+    if (hasAsyncContext())
+      expect(await call(member, "implicit")).toEqual({ isError: true, text: "users:manage permission required" });
+    await member.close();
   });
 });
 
