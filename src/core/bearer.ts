@@ -37,9 +37,9 @@ export async function extractBearerToken(request: Request): Promise<string> {
  * Callers must still check the token's syntax (`assertB64Token`) before verifying it, and a
  * form body (`mayCarryFormToken`).
  */
-export function readBearerToken(request: Request): string {
+export function readBearerToken(request: Request, url: string = request.url): string {
   // Cheap pre-check: parse the URL only when the query could carry a token.
-  if (request.url.includes("access_token") && new URL(request.url).searchParams.has("access_token"))
+  if (url.includes("access_token") && new URL(url).searchParams.has("access_token"))
     throw new AuthError("token_in_query", "Access token sent in the query string (RFC 6750 §2.3 is not supported)");
   const header = request.headers.get("authorization");
   if (header === null || header === "") {

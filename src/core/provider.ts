@@ -199,7 +199,15 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
 
   // Fail closed: a path is protected if any way a router might read it falls under an endpoint.
   // `//host/mcp` is `/host/mcp` to some routers and `/mcp` to those that resolve it as a URL.
+  // Decisions for the paths seen (a server sees few): the hot path skips decoding and matching.
+  const decided = new Map<string, string | undefined>();
   const protectedEndpoint = (pathname: string): string | undefined => {
+    if (decided.has(pathname)) return decided.get(pathname);
+    const endpoint = decide(pathname);
+    if (decided.size < 256) decided.set(pathname, endpoint);
+    return endpoint;
+  };
+  const decide = (pathname: string): string | undefined => {
     const path = comparablePath(pathname);
     if (path === null) return config.endpoints[0]; // undecodable: treat as protected
     const direct = matchEndpoint(path);
@@ -253,7 +261,9 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
   const machineClients = config.machineTokens === false ? undefined : config.machineTokens.clients;
 
   const authenticate = async (request: Request): Promise<AuthResult> => {
-    const endpoint = protectedEndpoint(pathOf(request.url)) ?? (config.endpoints[0] as string);
+    // `request.url` serialises the URL on every read (undici): read it once.
+    const url = request.url;
+    const endpoint = protectedEndpoint(pathOf(url)) ?? (config.endpoints[0] as string);
     const target = targets.get(endpoint) as NonNullable<ReturnType<typeof targets.get>>;
     const origin = request.headers.get("origin");
     try {
@@ -262,7 +272,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
       // RFC 6750 §2.2 form-body tokens are refused too; only a form body needs the async read.
       if (mayCarryFormToken(request) && (await hasFormBodyToken(request)))
         throw new AuthError("token_in_body", "Access token sent in the form body (RFC 6750 §2.2 is not supported)");
-      const token = readBearerToken(request);
+      const token = readBearerToken(request, url);
       let claims = target.cache?.get(token);
       if (claims !== undefined) stats.cacheHits++;
       else {

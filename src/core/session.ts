@@ -166,28 +166,40 @@ export function validateClaims(payload: Record<string, unknown>): JWTClaims {
   return deepFreeze({ ...payload, sid: (payload.sid as string | undefined) ?? "" }) as JWTClaims;
 }
 
+const derived = new WeakMap<JWTClaims, { scopes: readonly string[]; kind: SessionKind; roleSource: RoleSource }>();
+
 /** Builds a frozen {@link Session} from validated claims (a new object per request). */
 export function sessionFromClaims(claims: JWTClaims): Session {
-  const scopes = Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []);
-  const session: Session = {
+  // What depends only on the (frozen) claims is computed once per verified token.
+  let d = derived.get(claims);
+  if (d === undefined) {
+    d = {
+      scopes: Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []),
+      kind: isMachineClaims(claims) ? "machine" : "user",
+      roleSource: hasRoleClaims(claims) ? "token" : "none",
+    };
+    derived.set(claims, d);
+  }
+  // Plain assignments (no conditional spreads): this runs on every request.
+  const session: { -readonly [K in keyof Session]: Session[K] } = {
     userId: claims.sub,
     sessionId: claims.sid,
-    ...(claims.org_id !== undefined && { organizationId: claims.org_id }),
-    ...(claims.role !== undefined && { role: claims.role }),
-    ...(claims.permissions !== undefined && { permissions: claims.permissions }),
     expiresAt: new Date(claims.exp * 1000),
     issuedAt: new Date(claims.iat * 1000),
     claims,
-    ...(claims.client_id !== undefined && { clientId: claims.client_id }),
-    scopes,
-    ...(claims.roles !== undefined && { roles: claims.roles }),
-    ...(claims.entitlements !== undefined && { entitlements: claims.entitlements }),
-    ...(claims.feature_flags !== undefined && { featureFlags: claims.feature_flags }),
-    ...(claims.act !== undefined && { actor: claims.act }),
-    ...(claims.jti !== undefined && { tokenId: claims.jti }),
-    kind: isMachineClaims(claims) ? "machine" : "user",
-    roleSource: hasRoleClaims(claims) ? "token" : "none",
+    scopes: d.scopes,
+    kind: d.kind,
+    roleSource: d.roleSource,
   };
+  if (claims.org_id !== undefined) session.organizationId = claims.org_id;
+  if (claims.role !== undefined) session.role = claims.role;
+  if (claims.permissions !== undefined) session.permissions = claims.permissions;
+  if (claims.client_id !== undefined) session.clientId = claims.client_id;
+  if (claims.roles !== undefined) session.roles = claims.roles;
+  if (claims.entitlements !== undefined) session.entitlements = claims.entitlements;
+  if (claims.feature_flags !== undefined) session.featureFlags = claims.feature_flags;
+  if (claims.act !== undefined) session.actor = claims.act;
+  if (claims.jti !== undefined) session.tokenId = claims.jti;
   return Object.freeze(session);
 }
 
@@ -241,7 +253,7 @@ export function createRequestContext(
     token,
     clientId: session.clientId ?? "",
     scopes: [...session.scopes],
-    expiresAt: Math.floor(session.expiresAt.getTime() / 1000),
+    expiresAt: Math.floor(session.claims.exp),
     // A URL object per request: URLs are mutable, so one is never shared between requests.
     resource: new URL(resource),
     resourceMetadataUrl,

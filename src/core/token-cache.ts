@@ -24,7 +24,10 @@ export interface TokenCacheOptions {
  */
 export class TokenCache {
   readonly #max: number;
-  readonly #entries = new Map<string, JWTClaims>();
+  // Keyed by the signature's last 43 characters (a short key hashes fast; the full token is a
+  // new string on every request, so hashing it all would cost per request), then the whole
+  // token is compared: an entry is only ever returned for exactly the token that was verified.
+  readonly #entries = new Map<string, { token: string; claims: JWTClaims }>();
 
   constructor(options: TokenCacheOptions = {}) {
     this.#max = options.maxEntries ?? 10_000;
@@ -35,27 +38,31 @@ export class TokenCache {
   }
 
   get(token: string): JWTClaims | undefined {
-    const claims = this.#entries.get(token);
-    if (claims === undefined) return undefined;
+    const key = token.slice(-43);
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.token !== token) return undefined;
+    const claims = entry.claims;
     // Never past the token's own life: at `exp` the entry is gone, and the token goes back
     // through full verification (where the clock tolerance applies, and it is refused).
     if (Date.now() >= claims.exp * 1000) {
-      this.#entries.delete(token);
+      this.#entries.delete(key);
       return undefined;
     }
     // LRU: move to the most recent position.
-    this.#entries.delete(token);
-    this.#entries.set(token, claims);
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
     return claims;
   }
 
   set(token: string, claims: JWTClaims): void {
     if (this.#max <= 0) return;
-    if (this.#entries.size >= this.#max) {
+    const key = token.slice(-43);
+    if (!this.#entries.has(key) && this.#entries.size >= this.#max) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(token, claims);
+    this.#entries.delete(key);
+    this.#entries.set(key, { token, claims });
   }
 
   clear(): void {

@@ -79,6 +79,22 @@ describe("verified-token cache", () => {
     expect(cache.get("t3")).toBeUndefined();
     expect(cache.get("t2")).toBeDefined();
   });
+
+  it("answers only for exactly the verified token, even when another shares its signature's tail", async () => {
+    const cache = new TokenCache();
+    const good = await mintToken(RESOURCE);
+    cache.set(good, { sub: "user_alice", exp: Date.now() / 1000 + 60 } as never);
+    const [, , sig] = good.split(".");
+    // A forged header and payload with the verified token's signature: same cache key, another token.
+    const forged = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyX2V2ZSJ9.${sig}`;
+    expect(cache.get(forged)).toBeUndefined();
+    expect(cache.get(good)?.sub).toBe("user_alice");
+    const p = testProvider();
+    expect((await p.authenticate(mcpRequest(good))).ok).toBe(true);
+    const result = await p.authenticate(mcpRequest(forged));
+    expect(result.ok).toBe(false);
+    expect(p.stats.cacheHits).toBe(0);
+  });
 });
 
 describe("JWKS resolver", () => {
