@@ -217,8 +217,10 @@ export function createEnforcer(
     if (calls === "too_large")
       return { response: new Response("Payload too large\n", { status: 413 }), context: authenticated };
     let context = authenticated;
-    if (resolvable) {
-      const step = await resolveRoles(authenticated, roleNeed(calls));
+    const need = resolvable ? roleNeed(calls) : undefined;
+    // No tool runs (initialize, tools/list, notifications): nothing could read the roles.
+    if (resolvable && (need !== undefined || calls?.some((c) => c.toolName !== undefined))) {
+      const step = await resolveRoles(authenticated, need);
       if (step.error !== undefined) {
         report(step.error, request);
         return { response: challengeResponse(step.error, NO_CHALLENGE, step.retryAfter), context };

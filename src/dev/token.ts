@@ -30,6 +30,26 @@ async function s256(verifier: string): Promise<string> {
   return base64url.encode(new Uint8Array(digest));
 }
 
+/**
+ * The client id and secret of a token request: `client_secret_basic` (RFC 6749 §2.3.1: both
+ * parts form-urlencoded inside the Basic credentials) or `client_secret_post`.
+ */
+function clientCredentialsOf(
+  request: Request,
+  form: URLSearchParams,
+): { clientId: string | null; secret: string | null } | Response {
+  const header = request.headers.get("authorization");
+  if (!header?.toLowerCase().startsWith("basic "))
+    return { clientId: form.get("client_id"), secret: form.get("client_secret") };
+  try {
+    const [id = "", pass = ""] = atob(header.slice(6).trim()).split(":");
+    const decode = (v: string) => decodeURIComponent(v.replace(/\+/g, " "));
+    return { clientId: decode(id), secret: decode(pass) };
+  } catch {
+    return oauthError("invalid_client", "Malformed Basic credentials");
+  }
+}
+
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const usedAssertions = new Map<string, number>();
 
@@ -45,18 +65,10 @@ async function authenticateClient(
   form: URLSearchParams,
   ctx: TokenContext,
 ): Promise<{ clientId: string; client?: RegisteredClient } | Response> {
-  let clientId = form.get("client_id");
-  let secret = form.get("client_secret");
-  const basic = request.headers.get("authorization");
-  if (basic?.toLowerCase().startsWith("basic ")) {
-    try {
-      const [id = "", pass = ""] = atob(basic.slice(6).trim()).split(":");
-      clientId = decodeURIComponent(id);
-      secret = decodeURIComponent(pass);
-    } catch {
-      return oauthError("invalid_client", "Malformed Basic credentials");
-    }
-  }
+  const credentials = clientCredentialsOf(request, form);
+  if (credentials instanceof Response) return credentials;
+  let { clientId } = credentials;
+  const { secret } = credentials;
   const assertion = form.get("client_assertion");
   if (!clientId && assertion) {
     try {
@@ -195,19 +207,9 @@ export async function token(request: Request, ctx: TokenContext): Promise<Respon
 
 /** RFC 6749 §4.4: an M2M application authenticates with its secret and gets a token, no refresh token. */
 async function clientCredentials(request: Request, form: URLSearchParams, ctx: TokenContext): Promise<Response> {
-  let clientId = form.get("client_id");
-  let secret = form.get("client_secret");
-  const header = request.headers.get("authorization");
-  if (header?.toLowerCase().startsWith("basic ")) {
-    try {
-      const [id = "", pass = ""] = atob(header.slice(6).trim()).split(":");
-      // RFC 6749 §2.3.1: both parts are form-urlencoded inside the Basic credentials.
-      clientId = decodeURIComponent(id.replace(/\+/g, " "));
-      secret = decodeURIComponent(pass.replace(/\+/g, " "));
-    } catch {
-      return oauthError("invalid_client", "Malformed Basic credentials");
-    }
-  }
+  const credentials = clientCredentialsOf(request, form);
+  if (credentials instanceof Response) return credentials;
+  const { clientId, secret } = credentials;
   if (!clientId || !secret)
     return oauthError("invalid_client", "client_credentials needs the client_id and client_secret");
   const app = ctx.seed.applications?.find((a) => a.clientId === clientId);
