@@ -142,7 +142,8 @@ function isStringList(value: unknown): value is string[] {
 
 /**
  * Checks the types of the AuthKit claims (jose checks `iss`, `aud`, `exp`, `nbf`, `iat`) and
- * returns them frozen. Throws `invalid_claim` / `missing_claim`.
+ * returns them frozen (`payload` itself, completed with `sid: ""` when absent: pass an object
+ * of your own). Throws `invalid_claim` / `missing_claim`.
  */
 export function validateClaims(payload: Record<string, unknown>): JWTClaims {
   if (typeof payload.sub !== "string" || payload.sub === "")
@@ -163,33 +164,23 @@ export function validateClaims(payload: Record<string, unknown>): JWTClaims {
     (typeof act !== "object" || act === null || typeof (act as { sub?: unknown }).sub !== "string")
   )
     throw new AuthError("invalid_claim", "Claim act is not an object with a sub");
-  return deepFreeze({ ...payload, sid: (payload.sid as string | undefined) ?? "" }) as JWTClaims;
+  // The payload is ours (parsed for this verification): completed and frozen in place, no copy.
+  if (payload.sid === undefined) payload.sid = "";
+  return deepFreeze(payload) as JWTClaims;
 }
-
-const derived = new WeakMap<JWTClaims, { scopes: readonly string[]; kind: SessionKind; roleSource: RoleSource }>();
 
 /** Builds a frozen {@link Session} from validated claims (a new object per request). */
 export function sessionFromClaims(claims: JWTClaims): Session {
-  // What depends only on the (frozen) claims is computed once per verified token.
-  let d = derived.get(claims);
-  if (d === undefined) {
-    d = {
-      scopes: Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []),
-      kind: isMachineClaims(claims) ? "machine" : "user",
-      roleSource: hasRoleClaims(claims) ? "token" : "none",
-    };
-    derived.set(claims, d);
-  }
-  // Plain assignments (no conditional spreads): this runs on every request.
+  // Plain assignments (no conditional spreads, no side tables): this runs on every request.
   const session: { -readonly [K in keyof Session]: Session[K] } = {
     userId: claims.sub,
     sessionId: claims.sid,
     expiresAt: new Date(claims.exp * 1000),
     issuedAt: new Date(claims.iat * 1000),
     claims,
-    scopes: d.scopes,
-    kind: d.kind,
-    roleSource: d.roleSource,
+    scopes: Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []),
+    kind: isMachineClaims(claims) ? "machine" : "user",
+    roleSource: hasRoleClaims(claims) ? "token" : "none",
   };
   if (claims.org_id !== undefined) session.organizationId = claims.org_id;
   if (claims.role !== undefined) session.role = claims.role;
