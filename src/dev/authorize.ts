@@ -48,6 +48,11 @@ export interface PendingAuthorization {
   readonly loginHint: string | undefined;
   /** The `organization_id` parameter (`"none"` for none). */
   readonly organizationId: string | undefined;
+  /** A device authorization (RFC 8628): the interaction ends on a page here, not in a redirect. */
+  readonly device?: {
+    approve(userId: string, organizationId: string | undefined): Response;
+    refuse(error: string, description: string): Response;
+  };
 }
 
 /** The authorization response to the client (RFC 6749 §4.1.2, RFC 9207 `iss`). 303 after a form POST. */
@@ -57,6 +62,8 @@ export function redirectBack(
   query: Record<string, string>,
   status: 302 | 303 = 302,
 ): Response {
+  // A device authorization has no redirect URI: the verification page says how it ended.
+  if (pending.device) return pending.device.refuse(query.error ?? "error", query.error_description ?? "");
   const target = new URL(pending.redirectUri);
   for (const [k, v] of Object.entries(query)) target.searchParams.set(k, v);
   if (pending.state !== null) target.searchParams.set("state", pending.state);

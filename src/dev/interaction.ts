@@ -82,6 +82,7 @@ export function createInteraction(ctx: AuthorizeContext, options: InteractionOpt
   const userLabel = (u: SeedUser) => `${u.firstName ?? ""} ${u.lastName ?? ""}`.trim() || u.email;
 
   const issue = (p: PendingAuthorization, userId: string, organizationId: string | undefined, status: 302 | 303) => {
+    if (p.device) return p.device.approve(userId, organizationId);
     const code = ctx.store.issueCode({
       clientId: p.clientId,
       userId,

@@ -8,6 +8,7 @@ import { isLoopbackHost } from "../core/config.js";
 import { ConfigError } from "../core/errors.js";
 import { authorize } from "./authorize.js";
 import { ClientMetadataFetcher, type ClientMetadataOptions } from "./cimd.js";
+import { createDeviceFlow, DEVICE_CODE_GRANT } from "./device.js";
 import { createInteraction } from "./interaction.js";
 import { lazySigningKey } from "./keys.js";
 import { setMembershipRole } from "./memberships.js";
@@ -133,17 +134,19 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
     onMagicLink:
       options.onMagicLink ?? ((email, link) => console.info(`[local AuthKit] Magic link for ${email}: ${link}`)),
   });
-  const tokenCtx = { issuer, seed, store, key, accessTokenTtl, env: tokenEnv, documents };
+  const device = createDeviceFlow({ issuer, store, documents }, interaction.start);
+  const tokenCtx = { issuer, seed, store, key, accessTokenTtl, env: tokenEnv, documents, device };
 
   const metadata = {
     issuer,
     authorization_endpoint: `${issuer}/oauth2/authorize`,
     token_endpoint: `${issuer}/oauth2/token`,
     registration_endpoint: `${issuer}/oauth2/register`,
+    device_authorization_endpoint: `${issuer}/oauth2/device_authorization`,
     jwks_uri: `${issuer}/oauth2/jwks`,
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
-    grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+    grant_types_supported: ["authorization_code", "refresh_token", "client_credentials", DEVICE_CODE_GRANT],
     code_challenge_methods_supported: ["S256"],
     token_endpoint_auth_methods_supported: ["none", "client_secret_post", "client_secret_basic", "private_key_jwt"],
     token_endpoint_auth_signing_alg_values_supported: ["RS256", "ES256", "PS256", "EdDSA"],
@@ -191,6 +194,10 @@ export function createLocalAuthKit(options: LocalAuthKitOptions): LocalAuthKit {
         return interaction.sso(request);
       case "/oauth2/authorize/sso/callback":
         return interaction.ssoCallback(request);
+      case "/oauth2/device_authorization":
+        return device.authorization(request);
+      case "/oauth2/device":
+        return device.page(request);
       case "/oauth2/token":
         return token(request, tokenCtx);
       case "/":

@@ -44,7 +44,7 @@ button.primary{background:var(--accent);color:var(--accent-text);border-color:va
 button.secondary{text-align:center;font-weight:600}
 .row{display:flex;gap:8px;flex-wrap:wrap;margin:16px 0}.row>*{flex:1 1 140px}
 label{display:block;font-weight:600;font-size:14px;margin:0 0 6px}
-input[type=email]{font:inherit;width:100%;padding:11px 12px;border-radius:10px;border:1px solid var(--line);
+input[type=email],input[type=text]{font:inherit;width:100%;padding:11px 12px;border-radius:10px;border:1px solid var(--line);
 background:var(--bg);color:var(--text);margin-bottom:8px}
 .divider{display:flex;align-items:center;gap:12px;color:var(--muted);font-size:13px;margin:20px 0 4px}
 .divider::before,.divider::after{content:"";flex:1;border-top:1px solid var(--line)}

@@ -6,6 +6,7 @@
  */
 import { base64url, createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import { type ClientMetadataDocument, ClientMetadataError, ClientMetadataFetcher } from "./cimd.js";
+import { DEVICE_CODE_GRANT } from "./device.js";
 import type { SigningKey } from "./keys.js";
 import type { Grant, OAuthStore, RegisteredClient } from "./oauth-store.js";
 import { oauthError, oauthJson } from "./responses.js";
@@ -23,6 +24,8 @@ export interface TokenContext {
   readonly env: TokenEnvironment;
   /** Client ID Metadata Documents (URL client ids). */
   readonly documents: ClientMetadataFetcher;
+  /** The device flow (RFC 8628), when served. */
+  readonly device?: { poll(deviceCode: string, clientId: string): Grant | Response };
 }
 
 async function s256(verifier: string): Promise<string> {
@@ -181,6 +184,12 @@ export async function token(request: Request, ctx: TokenContext): Promise<Respon
       return oauthError("invalid_target", "resource does not match the authorization request");
     return issue(ctx, code);
   }
+  if (grantType === DEVICE_CODE_GRANT && ctx.device) {
+    const deviceCode = form.get("device_code");
+    if (!deviceCode) return oauthError("invalid_request", "device_code is required");
+    const grant = ctx.device.poll(deviceCode, caller.clientId);
+    return grant instanceof Response ? grant : issue(ctx, grant);
+  }
   if (grantType === "refresh_token") {
     const value = form.get("refresh_token");
     if (!value) return oauthError("invalid_request", "refresh_token is required");
@@ -201,7 +210,7 @@ export async function token(request: Request, ctx: TokenContext): Promise<Respon
   }
   return oauthError(
     "unsupported_grant_type",
-    "grant_type must be authorization_code, refresh_token or client_credentials",
+    "grant_type must be authorization_code, refresh_token, client_credentials or device_code",
   );
 }
 

@@ -182,3 +182,76 @@ describe("local AuthKit interaction", () => {
     expect(query(res).get("error")).toBe("invalid_request");
   });
 });
+
+describe("device authorization grant (RFC 8628), as AuthKit offers CLIs", () => {
+  const form = (authkit: LocalAuthKit, path: string, body: Record<string, string>) =>
+    authkit.fetch(
+      new Request(`${ISSUER}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(body),
+      }),
+    );
+  const poll = (authkit: LocalAuthKit, clientId: string, device_code: string) =>
+    form(authkit, "/oauth2/token", {
+      grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+      device_code,
+      client_id: clientId,
+    });
+
+  it("code → pending → the person signs in and allows on the verification page → tokens for that user", async () => {
+    const s = await setup();
+    const res = await form(s.authkit, "/oauth2/device_authorization", {
+      client_id: s.clientId,
+      scope: "openid mcp:read",
+      resource: "https://mcp.example.com/mcp",
+    });
+    expect(res.status).toBe(200);
+    const started = await res.json();
+    expect(started).toMatchObject({ verification_uri: `${ISSUER}/oauth2/device`, interval: 5, expires_in: 600 });
+    expect(started.user_code).toMatch(/^[B-DF-HJ-NP-TV-XZ]{4}-[B-DF-HJ-NP-TV-XZ]{4}$/);
+    expect((await (await poll(s.authkit, s.clientId, started.device_code)).json()).error).toBe("authorization_pending");
+    expect((await (await poll(s.authkit, s.clientId, started.device_code)).json()).error).toBe("slow_down");
+    // The person types the code (any case, no dash), signs in, allows.
+    const typed = started.user_code.toLowerCase().replace("-", " ");
+    const signIn = await form(s.authkit, "/oauth2/device", { user_code: typed });
+    expect(await signIn.clone().text()).toContain("Notes &#60;App&#62;");
+    const signedIn = await s.post("/oauth2/authorize/sign-in", { tx: await txOf(signIn), user: "user_01ALICE" });
+    const done = await s.post("/oauth2/authorize/consent", { tx: await txOf(signedIn), decision: "allow" });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain("Device connected");
+    await new Promise((r) => setTimeout(r, 10));
+    const tokens = await (await poll(s.authkit, s.clientId, started.device_code)).json();
+    expect(decodeJwt(tokens.access_token)).toMatchObject({
+      sub: "user_01ALICE",
+      aud: "https://mcp.example.com/mcp",
+      client_id: s.clientId,
+    });
+    expect((await (await poll(s.authkit, s.clientId, started.device_code)).json()).error).toBe("invalid_grant"); // used
+  });
+
+  it("Deny on the verification page: the device gets access_denied; an unknown code is a clear page", async () => {
+    const s = await setup();
+    const started = await (await form(s.authkit, "/oauth2/device_authorization", { client_id: s.clientId })).json();
+    const page = await s.authkit.fetch(new Request(started.verification_uri_complete));
+    const signedIn = await s.post("/oauth2/authorize/sign-in", { tx: await txOf(page), user: "user_01CAROL" });
+    const denied = await s.post("/oauth2/authorize/consent", { tx: await txOf(signedIn), decision: "deny" });
+    expect(await denied.text()).toContain("Request denied");
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await (await poll(s.authkit, s.clientId, started.device_code)).json()).error).toBe("access_denied");
+    const unknown = await form(s.authkit, "/oauth2/device", { user_code: "BCDF-GHJK" });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain("not valid");
+    expect((await form(s.authkit, "/oauth2/device_authorization", { client_id: "client_nope" })).status).toBe(401);
+  });
+
+  it("with autoSignIn the verification page approves at once (headless)", async () => {
+    const s = await setup({ autoSignIn: true });
+    const started = await (await form(s.authkit, "/oauth2/device_authorization", { client_id: s.clientId })).json();
+    expect(await (await s.authkit.fetch(new Request(started.verification_uri_complete))).text()).toContain(
+      "Device connected",
+    );
+    const tokens = await (await poll(s.authkit, s.clientId, started.device_code)).json();
+    expect(decodeJwt(tokens.access_token).sub).toBe("user_01ALICE");
+  });
+});
