@@ -5,11 +5,12 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { base64url, decodeJwt } from "jose";
+import { decodeJwt } from "jose";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeListener } from "../../src/adapters/node-http.js";
 import { createLocalAuthKit, type LocalAuthKit } from "../../src/dev/index.js";
+import { pkce } from "../support/pkce.js";
 import { freePort } from "../support/processes.js";
 
 function findChromium(): string | undefined {
@@ -87,10 +88,7 @@ afterAll(async () => {
 });
 
 async function authorizeUrl(extra: Record<string, string> = {}) {
-  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  const challenge = base64url.encode(
-    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))),
-  );
+  const { verifier, challenge } = await pkce();
   const params = new URLSearchParams({
     response_type: "code",
     client_id: clientId,

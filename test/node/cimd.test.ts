@@ -5,13 +5,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createMcpHandler } from "@modelcontextprotocol/server";
-import { base64url, decodeJwt, exportJWK, generateKeyPair, SignJWT } from "jose";
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createExampleServer } from "../../examples/tools.js";
 import { createLocalAuthKit, type LocalAuthKit } from "../../src/dev/index.js";
 import { workosProvider } from "../../src/index.js";
 import { HeadlessOAuth, REDIRECT_URL } from "../support/headless-oauth.js";
 import { signIn } from "../support/oauth-flow.js";
+import { pkce } from "../support/pkce.js";
 
 const ISSUER = "http://127.0.0.1:9";
 const DOCS = "https://cimd.test";
@@ -61,12 +62,6 @@ function authkitWith(options: Partial<Parameters<typeof createLocalAuthKit>[0]> 
     clientMetadata: { fetch: docFetch, timeout: 300 },
     ...options,
   });
-}
-
-async function pkce() {
-  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-  return { verifier, challenge: base64url.encode(new Uint8Array(digest)) };
 }
 
 async function authorize(authkit: LocalAuthKit, clientId: string, redirectUri = REDIRECT_URL) {

@@ -11,8 +11,9 @@
 // in development only).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { base64url, decodeJwt, exportJWK, generateKeyPair, SignJWT } from "jose";
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pkce } from "../support/pkce.js";
 import { cleanEnv, freePort, start, waitFor } from "../support/processes.js";
 import { parseChallenge } from "../support/provider.js";
 
@@ -50,12 +51,6 @@ afterAll(async () => {
   server?.stop();
   await new Promise<void>((r) => docs.close(() => r()));
 });
-
-async function pkce() {
-  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-  return { verifier, challenge: base64url.encode(new Uint8Array(digest)) };
-}
 
 const register = (metadata: Record<string, unknown>) =>
   fetch(`${issuer}/oauth2/register`, {

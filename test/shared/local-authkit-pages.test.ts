@@ -1,10 +1,11 @@
 // The local AuthKit's interaction, as AuthKit behaves: a sign-in page by default, consent
 // remembered per user and client, prompt=none / login_hint / prompt=consent, Deny, and the
 // autoSignIn opt-in for headless use. (The pages in a real browser: test/node/browser.test.ts.)
-import { base64url, decodeJwt } from "jose";
+import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { createLocalAuthKit, type LocalAuthKit } from "../../src/dev/index.js";
 import { ConfigError } from "../../src/index.js";
+import { pkce } from "../support/pkce.js";
 
 const ISSUER = "http://127.0.0.1:8788";
 const REDIRECT = "http://127.0.0.1:33418/callback";
@@ -19,10 +20,7 @@ async function setup(options: { autoSignIn?: string | boolean } = {}) {
   });
   const clientId = (await reg.json()).client_id as string;
   const authorize = async (extra: Record<string, string> = {}, cookie?: string) => {
-    const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-    const challenge = base64url.encode(
-      new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))),
-    );
+    const { verifier, challenge } = await pkce();
     const params = new URLSearchParams({
       response_type: "code",
       client_id: clientId,

@@ -2,20 +2,15 @@
 // driven as a fetch handler (no sockets), in Node and in workerd.
 
 import fc from "fast-check";
-import { base64url, decodeJwt } from "jose";
+import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { createLocalAuthKit, DEFAULT_SEED, parseSeed } from "../../src/dev/index.js";
 import { ConfigError, workosProvider } from "../../src/index.js";
+import { pkce } from "../support/pkce.js";
 
 const ISSUER = "http://127.0.0.1:8788";
 const REDIRECT = "http://127.0.0.1:33418/callback";
 const RESOURCE = "http://127.0.0.1:8787/mcp";
-
-async function pkce() {
-  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-  return { verifier, challenge: base64url.encode(new Uint8Array(digest)) };
-}
 
 async function setup() {
   const authkit = createLocalAuthKit({ issuer: ISSUER, autoSignIn: true });

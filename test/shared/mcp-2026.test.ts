@@ -13,21 +13,26 @@ import { authkit, mintToken } from "../support/tokens.js";
 
 const INSPECTOR = "http://localhost:6274";
 
+/** The `Access-Control-Allow-Headers` a browser preflight from the Inspector's origin gets. */
+async function allowedFor(requested: string): Promise<Response> {
+  const step = await testProvider().prepare(
+    new Request(RESOURCE, {
+      method: "OPTIONS",
+      headers: {
+        origin: INSPECTOR,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": requested,
+      },
+    }),
+  );
+  expect(step.action).toBe("respond");
+  return (step as { response: Response }).response;
+}
+
 describe("CORS for the 2026-07-28 standard headers", () => {
   it("a preflight carrying mcp-method, mcp-name, mcp-param-x, authorization, content-type, mcp-protocol-version is allowed", async () => {
     const requested = "mcp-method, mcp-name, mcp-param-x, authorization, content-type, mcp-protocol-version";
-    const step = await testProvider().prepare(
-      new Request(RESOURCE, {
-        method: "OPTIONS",
-        headers: {
-          origin: INSPECTOR,
-          "access-control-request-method": "POST",
-          "access-control-request-headers": requested,
-        },
-      }),
-    );
-    expect(step.action).toBe("respond");
-    const res = (step as { response: Response }).response;
+    const res = await allowedFor(requested);
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe(INSPECTOR);
     const allowed = (res.headers.get("access-control-allow-headers") ?? "").toLowerCase().split(/,\s*/);
@@ -37,32 +42,12 @@ describe("CORS for the 2026-07-28 standard headers", () => {
 
   it("the headers client 2.4.0 sends on a tools/call (accept, authorization, content-type, mcp-method, mcp-name, mcp-protocol-version) are allowed", async () => {
     const requested = "accept,authorization,content-type,mcp-method,mcp-name,mcp-protocol-version";
-    const step = await testProvider().prepare(
-      new Request(RESOURCE, {
-        method: "OPTIONS",
-        headers: {
-          origin: INSPECTOR,
-          "access-control-request-method": "POST",
-          "access-control-request-headers": requested,
-        },
-      }),
-    );
-    const allowed = (step as { response: Response }).response.headers.get("access-control-allow-headers") ?? "";
+    const allowed = (await allowedFor(requested)).headers.get("access-control-allow-headers") ?? "";
     for (const h of requested.split(",")) expect(allowed.toLowerCase()).toContain(h);
   });
 
   it("a malformed Access-Control-Request-Headers is not echoed (the standard list only)", async () => {
-    const step = await testProvider().prepare(
-      new Request(RESOURCE, {
-        method: "OPTIONS",
-        headers: {
-          origin: INSPECTOR,
-          "access-control-request-method": "POST",
-          "access-control-request-headers": "x-ok, bad header, (evil)",
-        },
-      }),
-    );
-    const allowed = (step as { response: Response }).response.headers.get("access-control-allow-headers") ?? "";
+    const allowed = (await allowedFor("x-ok, bad header, (evil)")).headers.get("access-control-allow-headers") ?? "";
     expect(allowed).toContain("Mcp-Method");
     expect(allowed).not.toMatch(/evil|x-ok/);
   });
