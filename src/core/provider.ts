@@ -6,42 +6,34 @@
  *              any failure ─▶ one challenge builder ─▶ 400 / 401 / 403 / 503
  */
 
-import { normaliseAudience } from "./audience.js";
-import { assertB64Token, hasFormBodyToken, mayCarryFormToken, readBearerToken } from "./bearer.js";
-import { challengeResponse, corsHeaders, preflightResponse, withCors } from "./challenge.js";
-import { isLoopbackHost, type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.js";
-import { registerSession, revokeSession, runWithContext } from "./context.js";
+import {
+  type AuthResult,
+  authenticateRequest,
+  createAuthenticator,
+  isOriginAllowed,
+  pathOf,
+  protectedEndpointOf,
+} from "./authenticate.js";
+import { corsHeaders, preflightResponse, withCors } from "./challenge.js";
+import { type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.js";
+import { revokeSession, runWithContext } from "./context.js";
 import { createEnforcer, filterToolsList } from "./enforce.js";
-import { AuthError } from "./errors.js";
+import type { AuthError } from "./errors.js";
 import { JwksCache } from "./jwks.js";
 import {
   AS_METADATA_PATH,
   AuthorizationServerMetadataProxy,
   describeResources,
   metadataResponse,
-  metadataURLFor,
   prmEndpointFor,
   protectedResourceMetadata,
   resourceFor,
 } from "./metadata.js";
 import { checkPolicy } from "./policy.js";
 import { createRoleStep } from "./roles-step.js";
-import { createRequestContext, type RequestContext, sessionFromClaims } from "./session.js";
-import { TokenCache } from "./token-cache.js";
-import { verifyAccessToken } from "./verify.js";
+import type { RequestContext } from "./session.js";
 
-/**
- * The outcome of {@link WorkOSProvider.authenticate}.
- *
- * @example
- * ```ts
- * const result = await auth.authenticate(request);
- * if (!result.ok) return result.response; // 400 / 401 / 403 / 503, ready to send
- * ```
- */
-export type AuthResult =
-  | { readonly ok: true; readonly context: RequestContext }
-  | { readonly ok: false; readonly response: Response; readonly error: AuthError };
+export type { AuthResult };
 
 /**
  * A fetch-style handler that runs after authentication. `context` is `undefined` off the protected paths.
@@ -121,18 +113,6 @@ export interface WorkOSProvider {
   protectedEndpoint(pathname: string): string | undefined;
 }
 
-/** The path of an absolute request URL without a full URL parse (hot path); same result as `new URL(url).pathname` for the URLs runtimes give handlers. */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return "/";
-  let end = url.length;
-  const q = url.indexOf("?", start);
-  if (q >= 0) end = q;
-  const h = url.indexOf("#", start);
-  if (h >= 0 && h < end) end = h;
-  return url.slice(start, end);
-}
-
 /**
  * Calls `done` when the request is over: at once for a response without a body or with a
  * complete one (anything but an event stream), else when the stream has been fully read or
@@ -150,17 +130,6 @@ function onBodyEnd(response: Response, done: () => void): Response {
     statusText: response.statusText,
     headers: response.headers,
   });
-}
-
-/** Path as a router might see it: decoded, `//` collapsed, lowercase. Fails closed on bad escapes. */
-function comparablePath(pathname: string): string | null {
-  try {
-    return decodeURIComponent(pathname)
-      .replace(/\/{2,}/g, "/")
-      .toLowerCase();
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -187,39 +156,9 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     store: config.jwksStore,
   });
   const asMetadata = new AuthorizationServerMetadataProxy(config);
-  const lowerEndpoints = config.endpoints.map((e) => [e, e.toLowerCase()] as const);
   config.log?.(`[WorkOS] Protecting ${describeResources(config).join("; ")}. Register each resource URL in AuthKit.`);
 
-  const matchEndpoint = (path: string): string | undefined => {
-    for (const [endpoint, lower] of lowerEndpoints) {
-      if (lower === "/" || path === lower || path.startsWith(`${lower}/`)) return endpoint;
-    }
-    return undefined;
-  };
-
-  // Fail closed: a path is protected if any way a router might read it falls under an endpoint.
-  // `//host/mcp` is `/host/mcp` to some routers and `/mcp` to those that resolve it as a URL.
-  // Decisions for the paths seen (a server sees few): the hot path skips decoding and matching.
-  const decided = new Map<string, string | undefined>();
-  const protectedEndpoint = (pathname: string): string | undefined => {
-    if (decided.has(pathname)) return decided.get(pathname);
-    const endpoint = decide(pathname);
-    if (decided.size < 256) decided.set(pathname, endpoint);
-    return endpoint;
-  };
-  const decide = (pathname: string): string | undefined => {
-    const path = comparablePath(pathname);
-    if (path === null) return config.endpoints[0]; // undecodable: treat as protected
-    const direct = matchEndpoint(path);
-    if (direct !== undefined || !pathname.startsWith("//")) return direct;
-    const resolved = comparablePath(new URL(pathname, "http://x").pathname);
-    return resolved === null ? config.endpoints[0] : matchEndpoint(resolved);
-  };
-
-  const originAllowed = (origin: string): boolean =>
-    config.allowedOrigins === "*" ||
-    config.allowedOrigins.has(origin) ||
-    (config.allowLoopbackOrigins && URL.canParse(origin) && isLoopbackHost(new URL(origin).hostname));
+  const originAllowed = (origin: string): boolean => isOriginAllowed(config, origin);
   const corsFor = (response: Response, origin: string | null): Response =>
     origin !== null && originAllowed(origin) ? withCors(response, origin) : response;
 
@@ -231,83 +170,12 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     }
   };
 
-  const stats = { verifications: 0, cacheHits: 0 };
-
-  // Per endpoint, computed once: its canonical resource, metadata URL, accepted audiences and
-  // verified-token cache (an entry is only ever created by a verification for that endpoint).
-  const targets = new Map(
-    config.endpoints.map((endpoint) => {
-      const resource = resourceFor(config, endpoint);
-      return [
-        endpoint,
-        {
-          resource,
-          resourceMetadata: metadataURLFor(config, endpoint),
-          audience: [
-            ...new Set(
-              [resource, ...config.audience, ...(config.acceptClientIdAudience ? [config.clientId] : [])].map(
-                normaliseAudience,
-              ),
-            ),
-          ],
-          cache: config.tokenCache ? new TokenCache(config.tokenCache) : undefined,
-        },
-      ] as const;
-    }),
-  );
-
-  // AuthKit M2M tokens carry aud = the environment client id (WorkOS "Access token claims").
-  const machineAudience = config.machineTokens === false ? undefined : config.clientId;
-  const machineClients = config.machineTokens === false ? undefined : config.machineTokens.clients;
-
-  const authenticate = async (request: Request): Promise<AuthResult> => {
-    // `request.url` serialises the URL on every read (undici): read it once.
-    const url = request.url;
-    const endpoint = protectedEndpoint(pathOf(url)) ?? (config.endpoints[0] as string);
-    const target = targets.get(endpoint) as NonNullable<ReturnType<typeof targets.get>>;
-    const origin = request.headers.get("origin");
-    try {
-      // MCP transports §security: validate Origin before anything else (DNS rebinding).
-      if (origin !== null && !originAllowed(origin)) throw new AuthError("origin_not_allowed", "Origin is not allowed");
-      // RFC 6750 §2.2 form-body tokens are refused too; only a form body needs the async read.
-      if (mayCarryFormToken(request) && (await hasFormBodyToken(request)))
-        throw new AuthError("token_in_body", "Access token sent in the form body (RFC 6750 §2.2 is not supported)");
-      const token = readBearerToken(request, url);
-      let claims = target.cache?.get(token);
-      if (claims !== undefined) stats.cacheHits++;
-      else {
-        assertB64Token(token);
-        stats.verifications++;
-        claims = await verifyAccessToken(token, {
-          issuer: config.issuer,
-          audience: target.audience,
-          clockTolerance: config.clockTolerance,
-          jwks,
-          machineAudience,
-          machineClients,
-          clientId: config.clientId,
-        });
-        target.cache?.set(token, claims);
-      }
-      // A new session object per request: per-request memos (getUser) never leak across requests.
-      const session = sessionFromClaims(claims);
-      registerSession(session, config);
-      return { ok: true, context: createRequestContext(token, session, target.resource, target.resourceMetadata) };
-    } catch (caught) {
-      const error =
-        caught instanceof AuthError
-          ? caught
-          : new AuthError("malformed_token", "Unexpected failure while verifying the token", { cause: caught });
-      report(error, request);
-      let response = challengeResponse(
-        error,
-        { resourceMetadata: target.resourceMetadata, scopes: config.challengeScopes },
-        jwks.retryAfterSeconds,
-      );
-      if (origin !== null && originAllowed(origin)) response = withCors(response, origin);
-      return { ok: false, response, error };
-    }
-  };
+  // The per-request work lives in module-level functions over this state (authenticate.ts):
+  // every provider in a process shares their optimised code.
+  const auth = createAuthenticator(config, jwks, report);
+  const authenticate = (request: Request): Promise<AuthResult> => authenticateRequest(auth, request);
+  const protectedEndpoint = (pathname: string): string | undefined => protectedEndpointOf(auth, pathname);
+  const stats = auth.stats;
 
   const roleStep = createRoleStep(config);
   const enforce = createEnforcer(config, report, roleStep);
