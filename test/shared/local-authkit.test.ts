@@ -402,17 +402,22 @@ describe("local AuthKit: directory sync stand-in", () => {
 
 describe("local AuthKit: hostile input", () => {
   it("fuzz: random queries, forms and bodies on every endpoint never throw and never answer 5xx", async () => {
-    const authkit = createLocalAuthKit({ issuer: ISSUER });
     const paths = [
       "/oauth2/authorize",
-      "/oauth2/authorize/select",
+      "/oauth2/authorize/sign-in",
+      "/oauth2/authorize/organization",
+      "/oauth2/authorize/consent",
       "/oauth2/authorize/magic",
       "/oauth2/authorize/magic/verify",
       "/oauth2/authorize/sso",
       "/oauth2/authorize/sso/callback",
       "/oauth2/token",
       "/oauth2/register",
+      "/oauth2/device_authorization",
+      "/oauth2/device",
       "/user_management/users",
+      "/user_management/organization_memberships/om_user_01BOB_org_01ACME",
+      "/authorization/organizations/org_01ACME/roles",
       "/user_management/users/x",
       "/organizations/y",
       "/directory_users",
@@ -442,36 +447,50 @@ describe("local AuthKit: hostile input", () => {
       "response_type",
       "login_hint",
       "organization_id",
+      "tx",
+      "decision",
+      "organization",
+      "user_code",
+      "device_code",
+      "client_assertion",
+      "client_assertion_type",
+      "role_slug",
     ];
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...paths),
-        fc.dictionary(fc.constantFrom(...keys), fc.string({ maxLength: 60 })),
-        fc.constantFrom("GET", "POST"),
-        fc.string({ maxLength: 200 }),
-        async (path, params, method, raw) => {
-          const query = new URLSearchParams(params).toString();
-          const body =
-            method === "POST"
-              ? path === "/oauth2/register"
-                ? raw
-                : new URLSearchParams(params).toString()
-              : undefined;
-          const res = await authkit.fetch(
-            new Request(`${ISSUER}${path}?${query}`, {
-              method,
-              headers: {
-                "content-type": path === "/oauth2/register" ? "application/json" : "application/x-www-form-urlencoded",
-                authorization: `Bearer ${authkit.apiKey}`,
-              },
-              ...(body !== undefined && { body }),
-            }),
-          );
-          expect(res.status).toBeLessThan(500);
-        },
-      ),
-      { numRuns: 400 },
-    );
+    // Both modes: the pages (default) and headless (autoSignIn).
+    for (const authkit of [
+      createLocalAuthKit({ issuer: ISSUER }),
+      createLocalAuthKit({ issuer: ISSUER, autoSignIn: true }),
+    ])
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...paths),
+          fc.dictionary(fc.constantFrom(...keys), fc.string({ maxLength: 60 })),
+          fc.constantFrom("GET", "POST"),
+          fc.string({ maxLength: 200 }),
+          async (path, params, method, raw) => {
+            const query = new URLSearchParams(params).toString();
+            const body =
+              method === "POST"
+                ? path === "/oauth2/register"
+                  ? raw
+                  : new URLSearchParams(params).toString()
+                : undefined;
+            const res = await authkit.fetch(
+              new Request(`${ISSUER}${path}?${query}`, {
+                method,
+                headers: {
+                  "content-type":
+                    path === "/oauth2/register" ? "application/json" : "application/x-www-form-urlencoded",
+                  authorization: `Bearer ${authkit.apiKey}`,
+                },
+                ...(body !== undefined && { body }),
+              }),
+            );
+            expect(res.status).toBeLessThan(500);
+          },
+        ),
+        { numRuns: 400 },
+      );
   });
 });
 
