@@ -11,8 +11,9 @@
  * official v2 client sends); only `prompt=select_account`/`login` still show the sign-in page.
  */
 import { type AuthorizeContext, type PendingAuthorization, redirectBack } from "./authorize.js";
+import * as pages from "./interaction-pages.js";
 import { randomId } from "./oauth-store.js";
-import { clientCard, errorPage, hidden, page, scopeList } from "./pages.js";
+import { errorPage, hidden, page } from "./pages.js";
 import { escapeHtml } from "./responses.js";
 import type { SeedUser } from "./seed.js";
 import { findUser } from "./tokens.js";
@@ -162,65 +163,12 @@ export function createInteraction(ctx: AuthorizeContext, options: InteractionOpt
     return signInPage(txId, p, hinted);
   };
 
-  const signInPage = (txId: string, p: PendingAuthorization, hinted: SeedUser | undefined): Response => {
-    const users = hinted ? [hinted, ...seed.users.filter((u) => u !== hinted)] : seed.users;
-    const accounts = users
-      .map((u) => {
-        const orgs = memberships(u.id).map((m) => `${orgName(m.organizationId)} (${m.role})`);
-        const current = u === hinted ? ' aria-current="true" autofocus' : "";
-        return `<button class="account" name="user" value="${escapeHtml(u.id)}"${current}><strong>${escapeHtml(userLabel(u))}</strong><span>${escapeHtml(u.email)} · ${escapeHtml(orgs.join(", ") || "no organization")}</span></button>`;
-      })
-      .join("");
-    const sso = (seed.ssoConnections ?? [])
-      .map(
-        (c) =>
-          `<button class="secondary" name="connection" value="${escapeHtml(c.id)}">Sign in with SSO: ${escapeHtml(orgName(c.organizationId))} (${escapeHtml(c.type ?? "SAML")})</button>`,
-      )
-      .join("");
-    return page(
-      "Sign in",
-      `<h1>Sign in</h1><p class="muted">to continue to ${escapeHtml(p.client.name ?? p.clientId)}</p>
-${clientCard(p.client, p.resource)}
-<h2>It will be able to</h2>${scopeList(p.scopes)}
-<h2>Choose an account</h2>
-<form method="post" action="/oauth2/authorize/sign-in">${hidden("tx", txId)}<div class="stack">${accounts}</div></form>
-<div class="divider">or</div>
-<form method="post" action="/oauth2/authorize/magic">${hidden("tx", txId)}
-<label for="email">Email address</label>
-<input id="email" name="email" type="email" autocomplete="email" required placeholder="you@example.com" value="${escapeHtml(hinted?.email ?? "")}">
-<button class="secondary">Email me a sign-in link</button></form>
-${sso ? `<h2>Single sign-on</h2><form method="post" action="/oauth2/authorize/sso">${hidden("tx", txId)}<div class="stack">${sso}</div></form>` : ""}`,
-    );
-  };
-
-  const organizationPage = (txId: string, tx: Transaction, user: SeedUser): Response => {
-    const choices = memberships(user.id)
-      .map(
-        (m) =>
-          `<button class="account" name="organization" value="${escapeHtml(m.organizationId)}"><strong>${escapeHtml(orgName(m.organizationId))}</strong><span>${escapeHtml(m.role)}</span></button>`,
-      )
-      .join("");
-    return page(
-      "Choose an organization",
-      `<h1>Choose an organization</h1><p class="muted">Signed in as ${escapeHtml(user.email)}. ${escapeHtml(tx.pending.client.name ?? tx.pending.clientId)} will act in the organization you choose.</p>
-<form method="post" action="/oauth2/authorize/organization">${hidden("tx", txId)}<div class="stack">${choices}</div></form>`,
-    );
-  };
-
-  const consentPage = (txId: string, tx: Transaction, user: SeedUser): Response => {
-    const p = tx.pending;
-    const org = tx.organizationId ? ` in ${escapeHtml(orgName(tx.organizationId))}` : "";
-    return page(
-      "Allow access",
-      `<h1>Allow ${escapeHtml(p.client.name ?? "this application")} to access your account?</h1>
-<p class="muted">Signed in as ${escapeHtml(user.email)}${org}.</p>
-${clientCard(p.client, p.resource)}
-<h2>It will be able to</h2>${scopeList(p.scopes)}
-<form method="post" action="/oauth2/authorize/consent">${hidden("tx", txId)}
-<div class="row"><button class="secondary" name="decision" value="deny">Deny</button><button class="primary" name="decision" value="allow" autofocus>Allow</button></div></form>
-<p class="muted">Only allow applications you trust. You will not be asked again for this application unless it asks.</p>`,
-    );
-  };
+  const signInPage = (txId: string, p: PendingAuthorization, hinted: SeedUser | undefined) =>
+    pages.signIn(seed, txId, p, hinted);
+  const organizationPage = (txId: string, tx: Transaction, user: SeedUser) =>
+    pages.organization(seed, txId, tx.pending, user);
+  const consentPage = (txId: string, tx: Transaction, user: SeedUser) =>
+    pages.consent(seed, txId, tx.pending, user, tx.organizationId ?? undefined);
 
   /** The transaction a form posted, or the page saying it expired. */
   const txFrom = (form: URLSearchParams | undefined): [string, Transaction] | Response => {
