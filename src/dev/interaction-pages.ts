@@ -5,7 +5,7 @@
 import type { PendingAuthorization } from "./authorize.js";
 import { clientCard, hidden, page, scopeList } from "./pages.js";
 import { escapeHtml } from "./responses.js";
-import type { Seed, SeedUser } from "./seed.js";
+import type { Seed, SeedSsoConnection, SeedUser } from "./seed.js";
 
 const orgName = (seed: Seed, id: string) => seed.organizations.find((o) => o.id === id)?.name ?? id;
 const userLabel = (u: SeedUser) => `${u.firstName ?? ""} ${u.lastName ?? ""}`.trim() || u.email;
@@ -98,5 +98,31 @@ ${clientCard(p.client, p.resource)}
 <form method="post" action="/oauth2/authorize/consent">${hidden("tx", txId)}
 <div class="row"><button class="secondary" name="decision" value="deny">Deny</button><button class="primary" name="decision" value="allow" autofocus>Allow</button></div></form>
 <p class="muted">Only allow applications you trust. You will not be asked again for this application unless it asks.</p>`,
+  );
+}
+
+/**
+ * The simulated identity provider of an SSO connection: the organization's members to sign in as.
+ *
+ * @example
+ * ```ts
+ * return idp(seed, txId, seed.ssoConnections[0]);
+ * ```
+ */
+export function idp(seed: Seed, txId: string, connection: SeedSsoConnection): Response {
+  const buttons = seed.memberships
+    .filter((m) => m.organizationId === connection.organizationId)
+    .map((m) => seed.users.find((u) => u.id === m.userId))
+    .filter((u): u is SeedUser => u !== undefined)
+    .map(
+      (u) =>
+        `<button class="account" name="user" value="${escapeHtml(u.email)}"><strong>${escapeHtml(userLabel(u))}</strong><span>${escapeHtml(u.email)}</span></button>`,
+    )
+    .join("");
+  return page(
+    "Simulated identity provider",
+    `<h1>${escapeHtml(orgName(seed, connection.organizationId))} single sign-on</h1>
+<p class="muted">A simulated ${escapeHtml(connection.type ?? "SAML")} identity provider (connection ${escapeHtml(connection.id)}). In production this is your organization's IdP.</p>
+<form method="post" action="/oauth2/authorize/sso/callback">${hidden("tx", txId)}${hidden("connection", connection.id)}<div class="stack">${buttons}</div></form>`,
   );
 }

@@ -13,7 +13,7 @@
 import { type AuthorizeContext, type PendingAuthorization, redirectBack } from "./authorize.js";
 import * as pages from "./interaction-pages.js";
 import { randomId } from "./oauth-store.js";
-import { errorPage, hidden, page } from "./pages.js";
+import { errorPage, page } from "./pages.js";
 import { escapeHtml } from "./responses.js";
 import type { SeedUser } from "./seed.js";
 import { findUser } from "./tokens.js";
@@ -79,8 +79,6 @@ export function createInteraction(ctx: AuthorizeContext, options: InteractionOpt
     return out;
   };
   const memberships = (userId: string) => seed.memberships.filter((m) => m.userId === userId);
-  const orgName = (id: string) => seed.organizations.find((o) => o.id === id)?.name ?? id;
-  const userLabel = (u: SeedUser) => `${u.firstName ?? ""} ${u.lastName ?? ""}`.trim() || u.email;
 
   const issue = (p: PendingAuthorization, userId: string, organizationId: string | undefined, status: 302 | 303) => {
     if (p.device) return p.device.approve(userId, organizationId);
@@ -264,22 +262,7 @@ export function createInteraction(ctx: AuthorizeContext, options: InteractionOpt
       if (found instanceof Response) return found;
       const connection = (seed.ssoConnections ?? []).find((c) => c.id === form?.get("connection"));
       if (!connection) return errorPage(400, "No such SSO connection.");
-      const members = seed.memberships
-        .filter((m) => m.organizationId === connection.organizationId)
-        .map((m) => seed.users.find((u) => u.id === m.userId))
-        .filter((u): u is SeedUser => u !== undefined);
-      const buttons = members
-        .map(
-          (u) =>
-            `<button class="account" name="user" value="${escapeHtml(u.email)}"><strong>${escapeHtml(userLabel(u))}</strong><span>${escapeHtml(u.email)}</span></button>`,
-        )
-        .join("");
-      return page(
-        "Simulated identity provider",
-        `<h1>${escapeHtml(orgName(connection.organizationId))} single sign-on</h1>
-<p class="muted">A simulated ${escapeHtml(connection.type ?? "SAML")} identity provider (connection ${escapeHtml(connection.id)}). In production this is your organization's IdP.</p>
-<form method="post" action="/oauth2/authorize/sso/callback">${hidden("tx", found[0])}${hidden("connection", connection.id)}<div class="stack">${buttons}</div></form>`,
-      );
+      return pages.idp(seed, found[0], connection);
     },
     /** `POST /oauth2/authorize/sso/callback` (`tx`, `connection`, `user`): the IdP's answer. */
     async ssoCallback(request: Request): Promise<Response> {
