@@ -5,14 +5,23 @@
  * ```ts
  * import { workosProvider, getSession } from "authkit-mcp";
  * ```
+ *
+ * @module authkit-mcp
  */
 
 export { extractBearerToken } from "./core/bearer.js";
 export { bearerChallenge, quoteAuthParam } from "./core/challenge.js";
 /** The original plugin's name for the options type. */
 export type { OnErrorHook, ResolvedConfig, WorkOSConfig, WorkOSConfig as config } from "./core/config.js";
-export type { MachineTokensOption, RolesOptions } from "./core/config-groups.js";
+export type {
+  MachineTokensOption,
+  ResolvedMachineTokens,
+  ResolvedRolesOption,
+  RolesOptions,
+} from "./core/config-groups.js";
 export {
+  type AsyncStorage,
+  type AsyncStorageConstructor,
   getSession,
   hasAsyncContext,
   runWithContext,
@@ -59,7 +68,13 @@ export {
 } from "./core/jwks-stores.js";
 export { type ProtectedResourceMetadata, protectedResourceMetadata } from "./core/metadata.js";
 export { checkPolicy, type Policy, scopeChallenge, withPolicy } from "./core/policy.js";
-export { type AuthResult, type NextHandler, type WorkOSProvider, workosProvider } from "./core/provider.js";
+export {
+  type AuthResult,
+  type NextHandler,
+  type Prepared,
+  type WorkOSProvider,
+  workosProvider,
+} from "./core/provider.js";
 export type { ResolvedRoles, RolesStore, StoredRoles } from "./core/roles.js";
 export type { AuthInfo, JWTClaims, RequestContext, RoleSource, Session, SessionKind } from "./core/session.js";
 export { TokenCache, type TokenCacheOptions } from "./core/token-cache.js";

@@ -1,6 +1,8 @@
 /**
  * Cloudflare Workers adapter: builds the provider from the Worker's env (the original
  * plugin's variable names), once per isolate, and wraps the Worker's `fetch`.
+ *
+ * @module authkit-mcp/cloudflare
  */
 import type { WorkOSConfig } from "../core/config.js";
 import { ConfigError } from "../core/errors.js";

@@ -2,6 +2,8 @@
  * Hono adapter: a middleware that serves the discovery routes, answers preflights,
  * authenticates the protected paths, enforces the policies and sets the request context as
  * the typed variable `workos`, so `getSession(c)` works in route handlers.
+ *
+ * @module authkit-mcp/hono
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";

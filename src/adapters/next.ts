@@ -1,6 +1,8 @@
 /**
  * Next.js App Router adapter (Node.js and Edge runtimes: web `Request`/`Response` only).
  * Route handlers for the MCP endpoint, and ready handlers for the two discovery routes.
+ *
+ * @module authkit-mcp/next
  */
 import type { WorkOSConfig } from "../core/config.js";
 import { type WorkOSProvider, workosProvider } from "../core/provider.js";
@@ -30,12 +32,18 @@ export type AuthedRouteHandler<Route> = (
  */
 export type ProviderSource = WorkOSProvider | WorkOSConfig | (() => WorkOSProvider | WorkOSConfig);
 
+// One provider per source: the MCP route and the discovery routes that share `auth` (a config
+// object or a function) share its JWKS, metadata and token caches.
+const providers = new WeakMap<object, WorkOSProvider>();
+
 function lazyProvider(source: ProviderSource): () => WorkOSProvider {
-  let provider: WorkOSProvider | undefined;
   return () => {
-    if (provider) return provider;
-    const p = typeof source === "function" ? source() : source;
-    provider = "handler" in p ? p : workosProvider(p);
+    let provider = providers.get(source);
+    if (provider === undefined) {
+      const p = typeof source === "function" ? source() : source;
+      provider = "handler" in p ? p : workosProvider(p);
+      providers.set(source, provider);
+    }
     return provider;
   };
 }

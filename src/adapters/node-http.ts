@@ -2,6 +2,8 @@
  * Translation between Node's `http` objects and web `Request`/`Response`, streaming both
  * ways (MCP answers can be SSE streams). Used by the Node adapter, `npm run start:node` and
  * the local AuthKit's Node server.
+ *
+ * @module authkit-mcp/node-http
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";

@@ -3,6 +3,8 @@
  * plain `node:http` chains, with no dependency on any of them. It converts the request,
  * runs the core, writes refusals back, sets `req.auth` (so MCP SDK tools get
  * `extra.authInfo`) and runs the rest of the chain inside the request's async context.
+ *
+ * @module authkit-mcp/node
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WorkOSConfig } from "../core/config.js";
@@ -12,7 +14,15 @@ import type { AuthInfo } from "../core/session.js";
 import { MAX_NODE_BODY, toWebRequest, writeWebResponse } from "./node-http.js";
 
 type Req = IncomingMessage & { body?: unknown; auth?: AuthInfo; _body?: boolean };
-type Next = (error?: unknown) => void;
+/**
+ * Connect/Express's `next` callback.
+ *
+ * @example
+ * ```ts
+ * const handler: NodeHandler = (req, res, next: NextFunction) => next();
+ * ```
+ */
+export type NextFunction = (error?: unknown) => void;
 /**
  * A `(req, res, next)` function.
  *
@@ -21,7 +31,7 @@ type Next = (error?: unknown) => void;
  * const { middleware }: { middleware: NodeHandler } = nodeMiddleware(config);
  * ```
  */
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
 /**
  * A `(req, res, next)` function that also passes as an Express router (xmcp checks the shape).
  *

@@ -2,6 +2,8 @@
  * xmcp drop-in: the same names as `@xmcp-dev/workos`. `src/middleware.ts` default-exports
  * `workosProvider({...})` and xmcp gets the `{ middleware, router }` it expects; tools keep
  * calling `getSession()`, `getUser()`, `getClient()` with no argument.
+ *
+ * @module authkit-mcp/xmcp
  */
 import type { WorkOSConfig } from "../core/config.js";
 import { workosProvider as createProvider } from "../core/provider.js";

@@ -45,7 +45,14 @@ export interface RolesOptions {
  */
 export type MachineTokensOption = boolean | { readonly clients: readonly string[] };
 
-/** The validated `roles` option. */
+/**
+ * The validated `roles` option (`auth.config.roles`).
+ *
+ * @example
+ * ```ts
+ * const { source, ttl }: ResolvedRolesOption = auth.config.roles;
+ * ```
+ */
 export interface ResolvedRolesOption {
   readonly source: "auto" | "live" | "token";
   readonly ttl: number;
@@ -53,7 +60,14 @@ export interface ResolvedRolesOption {
   readonly tools: "all" | ReadonlySet<string>;
 }
 
-/** The validated `machineTokens` option: `false`, or the accepted client ids (`"any"`). */
+/**
+ * The validated `machineTokens` option: `false`, or the accepted client ids (`"any"`).
+ *
+ * @example
+ * ```ts
+ * const accepts: boolean = auth.config.machineTokens !== false;
+ * ```
+ */
 export type ResolvedMachineTokens = false | { readonly clients: ReadonlySet<string> | "any" };
 
 function fail(option: string, message: string): never {

@@ -96,6 +96,12 @@ export interface WorkOSConfig {
   readonly roles?: RolesOptions | undefined;
   /** Accept AuthKit M2M (client credentials) tokens: `true`, or `{ clients: [...] }`. Default false. */
   readonly machineTokens?: MachineTokensOption | undefined;
+  /**
+   * Loads `@workos-inc/node` for `getClient()`/`getUser()`, e.g. `() => import("@workos-inc/node")`.
+   * Default: a runtime import that bundlers leave alone when the SDK is not installed. Set it where
+   * the bundler must see the import to include the SDK (Next.js Edge routes, Vercel Edge).
+   */
+  readonly sdk?: (() => Promise<unknown>) | undefined;
 }
 
 /**
@@ -146,6 +152,8 @@ export interface ResolvedConfig {
   readonly jwksStore: JwksStore | undefined;
   /** The WorkOS API origin, e.g. `https://api.workos.com`. */
   readonly apiBase: string;
+  /** The `sdk` option: how `@workos-inc/node` is loaded (undefined: the default runtime import). */
+  readonly sdk: (() => Promise<unknown>) | undefined;
   readonly roles: ResolvedRolesOption;
   readonly machineTokens: ResolvedMachineTokens;
 }
@@ -373,5 +381,11 @@ export function resolveConfig(config: WorkOSConfig): ResolvedConfig {
     apiBase: api.origin,
     roles: parseRolesOption(c.roles, apiKey, policiesNeedRoles),
     machineTokens: parseMachineTokens(c.machineTokens),
+    sdk: parseSdk(c.sdk),
   });
+}
+
+function parseSdk(sdk: unknown): (() => Promise<unknown>) | undefined {
+  if (sdk === undefined || typeof sdk === "function") return sdk as (() => Promise<unknown>) | undefined;
+  return fail("sdk", 'Invalid config: sdk must be a function such as () => import("@workos-inc/node")');
 }

@@ -9,11 +9,28 @@
 import { SessionNotInitializedError } from "./errors.js";
 import type { RequestContext, Session } from "./session.js";
 
-interface AsyncStorage<T> {
+/**
+ * The two methods of `AsyncLocalStorage` the request context uses.
+ *
+ * @example
+ * ```ts
+ * const storage: AsyncStorage<RequestContext> = new AsyncLocalStorage();
+ * ```
+ */
+export interface AsyncStorage<T> {
   run<R>(store: T, fn: () => R): R;
   getStore(): T | undefined;
 }
-type AsyncStorageConstructor = new <T>() => AsyncStorage<T>;
+/**
+ * A class shaped like Node's `AsyncLocalStorage` (what {@link useAsyncLocalStorage} takes).
+ *
+ * @example
+ * ```ts
+ * import { AsyncLocalStorage } from "node:async_hooks";
+ * const ctor: AsyncStorageConstructor = AsyncLocalStorage;
+ * ```
+ */
+export type AsyncStorageConstructor = new <T>() => AsyncStorage<T>;
 
 /**
  * Anything `getSession(source)` accepts.

@@ -2,6 +2,10 @@
  * The WorkOS API client (`@workos-inc/node`), loaded on first use with a dynamic import so
  * the token path never pays for it. Calls use the API key, never the user's token (MCP:
  * no token passthrough).
+ *
+ * The SDK is an optional peer: an app that never calls `getClient()`/`getUser()` builds and
+ * type-checks without it. The published `.d.ts` marks the type import below as optional
+ * (scripts/post-build.mjs): without the SDK, `WorkOS` and `User` are `any`.
  */
 import type { User, WorkOS } from "@workos-inc/node";
 import type { ResolvedConfig } from "./config.js";
@@ -54,6 +58,27 @@ function missingKey(): ClientNotInitializedError {
   return new ClientNotInitializedError(" The apiKey option (WORKOS_API_KEY) is not set.");
 }
 
+function missingSdk(cause: unknown): ClientNotInitializedError {
+  return new ClientNotInitializedError(" Install the optional peer dependency @workos-inc/node.", { cause });
+}
+
+type WorkOSConstructor = new (apiKey: string | undefined, options: Record<string, unknown>) => WorkOS;
+
+/**
+ * The default loader. Why the hints: webpack/rspack (Next.js, xmcp) and Turbopack would fail the
+ * build when the optional SDK is absent, so they leave this import to the runtime (Node resolves
+ * it from node_modules); esbuild (wrangler) bundles it when installed and, because the promise
+ * is handled, leaves it unresolved when not. Edge bundles that must contain the SDK set `sdk`.
+ */
+async function importSdk(): Promise<unknown> {
+  // esbuild leaves an unresolvable import unbundled (no build error) only inside a try block.
+  try {
+    return await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ /* @vite-ignore */ "@workos-inc/node");
+  } catch (cause) {
+    throw missingSdk(cause);
+  }
+}
+
 /** The lazy client of one provider's configuration. */
 function clientFor(config: ResolvedConfig): WorkOS {
   if (config.apiKey === undefined) throw missingKey();
@@ -62,9 +87,11 @@ function clientFor(config: ResolvedConfig): WorkOS {
     let loading: Promise<WorkOS> | undefined;
     let instance: WorkOS | undefined;
     const load = (): Promise<WorkOS> => {
-      loading ??= import("@workos-inc/node").then(
-        ({ WorkOS }) => {
-          instance = new WorkOS(config.apiKey, {
+      loading ??= (config.sdk ?? importSdk)().then(
+        (sdk) => {
+          const WorkOS = (sdk as { WorkOS?: unknown } | undefined)?.WorkOS;
+          if (typeof WorkOS !== "function") throw new TypeError("the sdk option's module has no WorkOS class");
+          instance = new (WorkOS as WorkOSConstructor)(config.apiKey, {
             clientId: config.clientId,
             apiHostname: config.api.hostname,
             https: config.api.https,
@@ -75,7 +102,7 @@ function clientFor(config: ResolvedConfig): WorkOS {
         },
         (cause: unknown) => {
           loading = undefined;
-          throw new ClientNotInitializedError(" Install the optional peer dependency @workos-inc/node.", { cause });
+          throw cause instanceof ClientNotInitializedError ? cause : missingSdk(cause);
         },
       );
       return loading;

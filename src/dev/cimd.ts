@@ -32,7 +32,14 @@ export interface ClientMetadataDocument {
   readonly jwks?: JSONWebKeySet;
 }
 
-/** Options of the local AuthKit's CIMD support (`clientMetadata` option). */
+/**
+ * Options of the local AuthKit's CIMD support (`clientMetadata` option).
+ *
+ * @example
+ * ```ts
+ * createLocalAuthKit({ issuer: "http://127.0.0.1:8788", clientMetadata: { allowLoopbackHttp: true } });
+ * ```
+ */
 export interface ClientMetadataOptions {
   /** The `fetch` used for documents and `jwks_uri`. Default: the global `fetch`. */
   readonly fetch?: typeof fetch | undefined;

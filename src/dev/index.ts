@@ -5,7 +5,11 @@
  * ```ts
  * import { createLocalAuthKit } from "authkit-mcp/dev";
  * ```
+ *
+ * @module authkit-mcp/dev
  */
+
+export type { ClientMetadataOptions } from "./cimd.js";
 export {
   createLocalAuthKit,
   DEFAULT_LOCAL_API_KEY,
@@ -19,6 +23,7 @@ export {
   type SeedApplication,
   type SeedMembership,
   type SeedOrganization,
+  type SeedSsoConnection,
   type SeedUser,
 } from "./seed.js";
 export type { MintOptions } from "./tokens.js";

@@ -59,7 +59,14 @@ export interface Seed {
   readonly ssoConnections?: readonly SeedSsoConnection[];
 }
 
-/** An SSO connection of an organization (SAML or OIDC in production; simulated here). */
+/**
+ * An SSO connection of an organization (SAML or OIDC in production; simulated here).
+ *
+ * @example
+ * ```ts
+ * const sso: SeedSsoConnection = { id: "conn_01GLOBEX", organizationId: "org_01GLOBEX", type: "SAML" };
+ * ```
+ */
 export interface SeedSsoConnection {
   readonly id: string;
   readonly organizationId: string;
