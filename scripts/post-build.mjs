@@ -6,8 +6,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 
 const file = new URL("../dist/core/workos-client.d.ts", import.meta.url);
 const line = 'import type { User, WorkOS } from "@workos-inc/node";';
-const text = readFileSync(file, "utf8");
-if (!text.includes(line)) throw new Error(`post-build: ${line} not found in dist/core/workos-client.d.ts`);
 const mark = "// @ts-ignore -- optional peer dependency: `any` when @workos-inc/node is not installed";
-// Appended to the line before (the doc comment's end) so the declaration map's lines still match.
-if (!text.includes(mark)) writeFileSync(file, text.replace(`\n${line}`, ` ${mark}\n${line}`));
+const text = readFileSync(file, "utf8");
+if (!text.includes(mark)) {
+  // The directive must be a line of its own; the doc comment's closing `*/` moves up one line in
+  // exchange, so the declaration map's line numbers still match.
+  const before = `\n */\n${line}`;
+  if (!text.includes(before)) throw new Error(`post-build: "${line}" after a doc comment not found in ${file}`);
+  writeFileSync(file, text.replace(before, ` */\n${mark}\n${line}`));
+}

@@ -50,7 +50,7 @@ const gb = globalThis as { __authkitBuild?: Promise<void> };
 function buildPackage(): Promise<void> {
   return new Promise((resolve, reject) => {
     const root = fileURLToPath(new URL("../..", import.meta.url));
-    execFile("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root }, (error, stdout) =>
+    execFile("npm", ["run", "-s", "build"], { cwd: root }, (error, stdout) =>
       error ? reject(new Error(`build failed: ${stdout}`)) : resolve(),
     );
   });
