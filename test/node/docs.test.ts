@@ -129,6 +129,7 @@ describe("without @workos-inc/node installed", () => {
       "typescript",
       "@types/node",
       "@types/express",
+      "@types/react",
     ]);
     expect(existsSync(join(app, "node_modules/@workos-inc/node"))).toBe(false);
   }, 240_000);
