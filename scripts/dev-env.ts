@@ -114,7 +114,7 @@ authkit-mcp example MCP server (${runtime}), protected by a LOCAL AuthKit (devel
   Local AuthKit    ${issuer}   (set WORKOS_AUTHKIT_DOMAIN & co. in .env to use a real one)
 
 Connect a client:
-  MCP Inspector    npx @modelcontextprotocol/inspector   → Streamable HTTP, URL ${mcpUrl}
+  MCP Inspector    npx @modelcontextprotocol/inspector@2.12.0 (Node 22)  → Streamable HTTP, URL ${mcpUrl}
   Any MCP client   add ${mcpUrl}; it discovers the AuthKit, registers, and signs in.
 
 ${

@@ -79,6 +79,22 @@ async function importSdk(): Promise<unknown> {
   }
 }
 
+/** A client from the loaded SDK module, configured from the provider's options. */
+function construct(sdk: unknown, config: ResolvedConfig): WorkOS {
+  const WorkOS = (sdk as { WorkOS?: unknown } | null | undefined)?.WorkOS;
+  if (typeof WorkOS !== "function")
+    throw new ClientNotInitializedError(
+      ' The sdk option loaded a module without a WorkOS class (expected () => import("@workos-inc/node")).',
+    );
+  return new (WorkOS as WorkOSConstructor)(config.apiKey, {
+    clientId: config.clientId,
+    apiHostname: config.api.hostname,
+    https: config.api.https,
+    ...(config.api.port !== undefined && { port: config.api.port }),
+    ...(config.api.maxRetries !== undefined && { maxRetries: config.api.maxRetries }),
+  });
+}
+
 /** The lazy client of one provider's configuration. */
 function clientFor(config: ResolvedConfig): WorkOS {
   if (config.apiKey === undefined) throw missingKey();
@@ -87,24 +103,18 @@ function clientFor(config: ResolvedConfig): WorkOS {
     let loading: Promise<WorkOS> | undefined;
     let instance: WorkOS | undefined;
     const load = (): Promise<WorkOS> => {
-      loading ??= (config.sdk ?? importSdk)().then(
-        (sdk) => {
-          const WorkOS = (sdk as { WorkOS?: unknown } | undefined)?.WorkOS;
-          if (typeof WorkOS !== "function") throw new TypeError("the sdk option's module has no WorkOS class");
-          instance = new (WorkOS as WorkOSConstructor)(config.apiKey, {
-            clientId: config.clientId,
-            apiHostname: config.api.hostname,
-            https: config.api.https,
-            ...(config.api.port !== undefined && { port: config.api.port }),
-            ...(config.api.maxRetries !== undefined && { maxRetries: config.api.maxRetries }),
-          });
-          return instance;
-        },
-        (cause: unknown) => {
-          loading = undefined;
-          throw cause instanceof ClientNotInitializedError ? cause : missingSdk(cause);
-        },
-      );
+      loading ??= Promise.resolve()
+        .then(config.sdk ?? importSdk)
+        .then(
+          (sdk) => (instance = construct(sdk, config)),
+          (cause: unknown) => {
+            throw cause instanceof ClientNotInitializedError ? cause : missingSdk(cause);
+          },
+        )
+        .catch((error: unknown) => {
+          loading = undefined; // a later call tries again (e.g. after a transient import failure)
+          throw error;
+        });
       return loading;
     };
     const apiKey = config.apiKey;

@@ -6,7 +6,16 @@
 //   quick starts run end to end (README's Node one, Express, Hono on Node, Workers through
 //   `wrangler dev`, Next.js, xmcp), signed in by the official v2 MCP client.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,6 +69,19 @@ async function whoami(mcpUrl: string): Promise<string> {
     return result.text;
   } finally {
     await client.close();
+  }
+}
+
+type Started = ReturnType<typeof start>;
+
+/** Waits for the servers' discovery document on `port`, asks whoami, and always stops them. */
+async function whoamiOf(port: number, servers: readonly Started[], ms = 30_000): Promise<string> {
+  try {
+    const output = () => servers.map((s) => s.output()).join("\n");
+    await waitFor(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, ms, output);
+    return await whoami(`http://127.0.0.1:${port}/mcp`);
+  } finally {
+    for (const server of servers) server.stop();
   }
 }
 
@@ -188,53 +210,36 @@ export const used = [getClient, getSession, getUser, workosProvider, withWorkOS,
     expect(readFileSync(out, "utf8")).toMatch(/import\([^)]*"@workos-inc\/node"\s*\)/);
   }, 60_000);
 
+  const tsx = (dir: string, file: string, env: NodeJS.ProcessEnv) =>
+    start(join(app, "node_modules/.bin/tsx"), [file], { cwd: dir, env });
+
   it("README's quick start (Node, local AuthKit beside it) signs in and answers whoami", async () => {
     const dir = join(app, "readme");
     writeQuickStart(dir, "README.md", ["server.ts"]);
     const [port, authkitPort] = [await freePort(), await freePort()];
-    const server = start(join(app, "node_modules/.bin/tsx"), ["server.ts"], {
-      cwd: dir,
-      env: {
-        ...cleanEnv(),
-        PORT: String(port),
-        AUTHKIT_PORT: String(authkitPort),
-        AUTHKIT_AUTO_SIGN_IN: "alice@example.com",
-      },
+    const server = tsx(dir, "server.ts", {
+      ...cleanEnv(),
+      PORT: String(port),
+      AUTHKIT_PORT: String(authkitPort),
+      AUTHKIT_AUTO_SIGN_IN: "alice@example.com",
     });
-    try {
-      await waitFor(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, 30_000, server.output);
-      // Alice's role comes from the local WorkOS API (live roles): the token has none.
-      expect(await whoami(`http://127.0.0.1:${port}/mcp`)).toBe("user_01ALICE in org_01ACME (admin)");
-    } finally {
-      server.stop();
-    }
+    // Alice's role comes from the local WorkOS API (live roles): the token has none.
+    expect(await whoamiOf(port, [server])).toBe("user_01ALICE in org_01ACME (admin)");
   }, 60_000);
 
-  it("the Express quick start signs in and answers whoami", async () => {
-    const dir = join(app, "express");
-    writeQuickStart(dir, "docs/node-express.md", ["server.ts"]);
-    const port = await freePort();
-    const server = start(join(app, "node_modules/.bin/tsx"), ["server.ts"], { cwd: dir, env: env(port) });
-    try {
-      await waitFor(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, 30_000, server.output);
-      expect(await whoami(`http://127.0.0.1:${port}/mcp`)).toMatch(/^user_/);
-    } finally {
-      server.stop();
-    }
-  }, 60_000);
-
-  it("the Hono quick start, on Node, signs in and answers whoami", async () => {
-    const dir = join(app, "hono");
-    writeQuickStart(dir, "docs/hono.md", ["app.ts", "server.ts"]);
-    const port = await freePort();
-    const server = start(join(app, "node_modules/.bin/tsx"), ["server.ts"], { cwd: dir, env: env(port) });
-    try {
-      await waitFor(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, 30_000, server.output);
-      expect(await whoami(`http://127.0.0.1:${port}/mcp`)).toMatch(/^user_/);
-    } finally {
-      server.stop();
-    }
-  }, 60_000);
+  it.each([
+    ["Express", "docs/node-express.md", ["server.ts"]],
+    ["Hono (on Node)", "docs/hono.md", ["app.ts", "server.ts"]],
+  ])(
+    "the %s quick start signs in and answers whoami",
+    async (name, page, files) => {
+      const dir = join(app, name.split(" ")[0]?.toLowerCase() ?? name);
+      writeQuickStart(dir, page, files);
+      const port = await freePort();
+      expect(await whoamiOf(port, [tsx(dir, "server.ts", env(port))])).toMatch(/^user_/);
+    },
+    60_000,
+  );
 
   it("the Workers quick start runs under wrangler dev with its local AuthKit and .dev.vars", async () => {
     const dir = join(app, "workers");
@@ -249,26 +254,21 @@ export const used = [getClient, getSession, getUser, workosProvider, withWorkOS,
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_HIDE_BANNER: "true",
     };
-    const authkitServer = start(join(app, "node_modules/.bin/tsx"), ["authkit.ts"], {
-      cwd: dir,
-      env: { ...cleanEnv(), AUTHKIT_PORT: String(authkitPort), AUTHKIT_AUTO_SIGN_IN: "bob@example.com" },
+    const authkitServer = tsx(dir, "authkit.ts", {
+      ...cleanEnv(),
+      AUTHKIT_PORT: String(authkitPort),
+      AUTHKIT_AUTO_SIGN_IN: "bob@example.com",
     });
     const worker = start(
       join(root, "node_modules/.bin/wrangler"),
       ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort())],
       { cwd: dir, env: wranglerEnv },
     );
-    try {
-      await waitFor(`http://127.0.0.1:${authkitPort}/oauth2/jwks`, 30_000, authkitServer.output);
-      await waitFor(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, 90_000, worker.output);
-      expect(await whoami(`http://127.0.0.1:${port}/mcp`)).toMatch(/^user_01BOB in org_01/);
-    } finally {
-      worker.stop();
-      authkitServer.stop();
-    }
+    await waitFor(`http://127.0.0.1:${authkitPort}/oauth2/jwks`, 30_000, authkitServer.output);
+    expect(await whoamiOf(port, [worker, authkitServer], 90_000)).toMatch(/^user_01BOB in org_01/);
   }, 150_000);
 
-  it("the Next.js quick start builds (next build) and serves the MCP and discovery routes", async () => {
+  it("the Next.js quick start builds (next build, Turbopack and webpack) and serves the MCP and discovery routes", async () => {
     const dir = join(app, "next");
     writeQuickStart(dir, "docs/nextjs.md", [
       "lib/auth.ts",
@@ -278,26 +278,26 @@ export const used = [getClient, getSession, getUser, workosProvider, withWorkOS,
     ]);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type: "module" }));
     const port = await freePort();
+    // webpack first (its output is then replaced by Turbopack's, the default, which is served).
+    await run(join(app, "node_modules/.bin/next"), ["build", "--webpack"], { cwd: dir, env: env(port) });
     await run(join(app, "node_modules/.bin/next"), ["build"], { cwd: dir, env: env(port) });
     const server = start(join(app, "node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
       cwd: dir,
       env: env(port),
     });
-    try {
-      await waitFor(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, 60_000, server.output);
-      const prm = (await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`)).json()) as {
-        resource: string;
-      };
-      expect(prm.resource).toBe(`http://127.0.0.1:${port}/mcp`);
-      expect(await whoami(`http://127.0.0.1:${port}/mcp`)).toMatch(/^user_/);
-    } finally {
-      server.stop();
-    }
+    expect(await whoamiOf(port, [server], 60_000)).toMatch(/^user_/);
+    const prm = (await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`)).json()) as {
+      resource: string;
+    };
+    expect(prm.resource).toBe(`http://127.0.0.1:${port}/mcp`);
   }, 300_000);
 
-  it("xmcp builds the docs' middleware and tool (xmcp build), and the tool answers", async () => {
+  it("xmcp builds the docs' middleware and tool with tools that call getUser/getClient (xmcp build), and whoami answers", async () => {
     const dir = join(app, "xmcp");
     writeQuickStart(dir, "docs/xmcp.md", ["src/middleware.ts", "src/tools/whoami.ts"]);
+    // The fixture's tools reference getUser() and getClient(): the build must not need the SDK.
+    for (const tool of ["get-user-profile.ts", "get-my-memberships.ts"])
+      copyFileSync(join(root, "test/fixtures/xmcp-app/src/tools", tool), join(dir, "src/tools", tool));
     const port = await freePort();
     writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true }));
     writeFileSync(
@@ -319,12 +319,6 @@ export const used = [getClient, getSession, getUser, workosProvider, withWorkOS,
     );
     const output = await run(join(app, "node_modules/.bin/xmcp"), ["build"], { cwd: dir, env: env(port) });
     expect(existsSync(join(dir, "dist/http.js")), output).toBe(true);
-    const server = start("node", ["dist/http.js"], { cwd: dir, env: env(port) });
-    try {
-      await waitFor(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, 30_000, server.output);
-      expect(await whoami(`http://127.0.0.1:${port}/mcp`)).toMatch(/^user_/);
-    } finally {
-      server.stop();
-    }
+    expect(await whoamiOf(port, [start("node", ["dist/http.js"], { cwd: dir, env: env(port) })])).toMatch(/^user_/);
   }, 180_000);
 });

@@ -57,6 +57,7 @@ describe("configuration", () => {
     ["onError", "log"],
     ["acceptClientIdAudience", "yes"],
     ["upstreamTimeout", 0],
+    ["sdk", "@workos-inc/node"],
   ])("rejects %s = %j naming the option", (option, value) => {
     const error = errorOf({ [option]: value });
     expect(error.option).toBe(option);

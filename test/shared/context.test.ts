@@ -2,6 +2,7 @@
 // and isolation between concurrent requests.
 import { describe, expect, it, vi } from "vitest";
 import {
+  ClientNotInitializedError,
   getClient,
   getSession,
   getUser,
@@ -52,6 +53,55 @@ describe("request context", () => {
     if (!result.ok) throw new Error("refused");
     expect(() => getClient(result.context)).toThrow(/apiKey/);
     await expect(getUser(result.context)).rejects.toThrow(/apiKey/);
+  });
+
+  describe("the sdk option (how @workos-inc/node is loaded)", () => {
+    async function contextWith(sdk: () => Promise<unknown>): Promise<RequestContext> {
+      const result = await testProvider({ apiKey: "sk_test_sdk_option", sdk }).authenticate(
+        mcpRequest(await mintToken(RESOURCE, { claims: { sub: "user_sdk" } })),
+      );
+      if (!result.ok) throw new Error("refused");
+      return result.context;
+    }
+
+    it("loads the SDK through it, once, and builds the client with the provider's API options", async () => {
+      const made: unknown[][] = [];
+      class WorkOS {
+        userManagement = { getUser: async (id: string) => ({ id, email: `${id}@example.com` }) };
+        constructor(...args: unknown[]) {
+          made.push(args);
+        }
+      }
+      const sdk = vi.fn(async () => ({ WorkOS }));
+      const ctx = await contextWith(sdk);
+      expect(await getUser(ctx)).toEqual({ id: "user_sdk", email: "user_sdk@example.com" });
+      expect(await getClient(ctx).userManagement.getUser("user_x")).toMatchObject({ id: "user_x" });
+      expect(sdk).toHaveBeenCalledTimes(1);
+      expect(made).toEqual([
+        [
+          "sk_test_sdk_option",
+          expect.objectContaining({ apiHostname: "127.0.0.1", https: false, clientId: "client_01FAKECLIENT" }),
+        ],
+      ]);
+    });
+
+    it("a module without a WorkOS class is a ClientNotInitializedError naming the option", async () => {
+      const ctx = await contextWith(async () => ({ default: {} }));
+      await expect(getUser(ctx)).rejects.toThrow(ClientNotInitializedError);
+      await expect(getUser(await contextWith(async () => ({})))).rejects.toThrow(/sdk option/);
+    });
+
+    it("a failed import says to install the peer, and the next call tries again", async () => {
+      const sdk = vi.fn(async () => {
+        throw new Error("Cannot find package '@workos-inc/node'");
+      });
+      const ctx = await contextWith(sdk);
+      await expect(getClient(ctx).organizations.listOrganizations()).rejects.toThrow(
+        /^\[WorkOS\] Client not initialized\..* Install the optional peer dependency @workos-inc\/node\.$/,
+      );
+      await expect(getClient(ctx).organizations.listOrganizations()).rejects.toThrow(ClientNotInitializedError);
+      expect(sdk).toHaveBeenCalledTimes(2);
+    });
   });
 
   it("the runtime offers AsyncLocalStorage (Node; Workers with nodejs_compat)", () => {
