@@ -16,6 +16,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,11 +75,33 @@ async function whoami(mcpUrl: string): Promise<string> {
 
 type Started = ReturnType<typeof start>;
 
-/** Waits for the servers' discovery document on `port`, asks whoami, and always stops them. */
-async function whoamiOf(port: number, servers: readonly Started[], ms = 30_000): Promise<string> {
+/** `n` distinct free loopback ports (held open together, so no two are the same). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => {
+      const server = createServer();
+      return new Promise<typeof server>((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+    }),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+/**
+ * Waits for the servers' discovery document on `port`, runs `check` (while they still run), asks
+ * whoami, and always stops them.
+ */
+async function whoamiOf(
+  port: number,
+  servers: readonly Started[],
+  ms = 30_000,
+  check: () => Promise<void> = async () => {},
+): Promise<string> {
   try {
     const output = () => servers.map((s) => s.output()).join("\n");
     await waitFor(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`, ms, output);
+    await check();
     return await whoami(`http://127.0.0.1:${port}/mcp`);
   } finally {
     for (const server of servers) server.stop();
@@ -216,7 +239,7 @@ export const used = [getClient, getSession, getUser, workosProvider, withWorkOS,
   it("README's quick start (Node, local AuthKit beside it) signs in and answers whoami", async () => {
     const dir = join(app, "readme");
     writeQuickStart(dir, "README.md", ["server.ts"]);
-    const [port, authkitPort] = [await freePort(), await freePort()];
+    const [port = 0, authkitPort = 0] = await freePorts(2);
     const server = tsx(dir, "server.ts", {
       ...cleanEnv(),
       PORT: String(port),
@@ -243,7 +266,7 @@ export const used = [getClient, getSession, getUser, workosProvider, withWorkOS,
 
   it("the Workers quick start runs under wrangler dev with its local AuthKit and .dev.vars", async () => {
     const dir = join(app, "workers");
-    const [port, authkitPort] = [await freePort(), await freePort()];
+    const [port = 0, authkitPort = 0, inspectorPort = 0] = await freePorts(3);
     writeQuickStart(dir, "docs/workers.md", ["src/index.ts", "wrangler.toml", "authkit.ts", ".dev.vars"], {
       "127.0.0.1:8787": `127.0.0.1:${port}`,
       "127.0.0.1:8788": `127.0.0.1:${authkitPort}`,
@@ -261,7 +284,7 @@ export const used = [getClient, getSession, getUser, workosProvider, withWorkOS,
     });
     const worker = start(
       join(root, "node_modules/.bin/wrangler"),
-      ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort())],
+      ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)],
       { cwd: dir, env: wranglerEnv },
     );
     await waitFor(`http://127.0.0.1:${authkitPort}/oauth2/jwks`, 30_000, authkitServer.output);
@@ -285,11 +308,12 @@ export const used = [getClient, getSession, getUser, workosProvider, withWorkOS,
       cwd: dir,
       env: env(port),
     });
-    expect(await whoamiOf(port, [server], 60_000)).toMatch(/^user_/);
-    const prm = (await (await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`)).json()) as {
-      resource: string;
+    const discovery = async () => {
+      const url = `http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp`;
+      const prm = (await (await fetch(url)).json()) as { resource: string };
+      expect(prm.resource).toBe(`http://127.0.0.1:${port}/mcp`);
     };
-    expect(prm.resource).toBe(`http://127.0.0.1:${port}/mcp`);
+    expect(await whoamiOf(port, [server], 60_000, discovery)).toMatch(/^user_/);
   }, 300_000);
 
   it("xmcp builds the docs' middleware and tool with tools that call getUser/getClient (xmcp build), and whoami answers", async () => {
