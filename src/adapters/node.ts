@@ -8,7 +8,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WorkOSConfig } from "../core/config.js";
-import { revokeSession, runWithContext } from "../core/context.js";
+import { runWithContext } from "../core/context.js";
+import { endSession } from "../core/issued.js";
 import { type WorkOSProvider, workosProvider } from "../core/provider.js";
 import type { AuthInfo } from "../core/session.js";
 import { MAX_NODE_BODY, toWebRequest, writeWebResponse } from "./node-http.js";
@@ -91,7 +92,7 @@ export function nodeMiddleware(providerOrConfig: WorkOSProvider | WorkOSConfig):
       const context = step.context;
       if (!context) return next();
       req.auth = context.authInfo;
-      res.on("close", () => revokeSession(context.session));
+      res.on("close", () => endSession(context.session));
       runWithContext(context, () => next());
     })().catch((error: { status?: number }) => {
       if (error?.status === 413)

@@ -8,11 +8,11 @@ import { normaliseAudience } from "./audience.js";
 import { assertB64Token, hasFormBodyToken, mayCarryFormToken, readBearerToken } from "./bearer.js";
 import { challengeResponse, withCors } from "./challenge.js";
 import { isLoopbackHost, type ResolvedConfig } from "./config.js";
-import { registerSession } from "./context.js";
 import { AuthError } from "./errors.js";
+import { ImmutableURL } from "./immutable-url.js";
 import type { JwksCache } from "./jwks.js";
 import { metadataURLFor, resourceFor } from "./metadata.js";
-import { createRequestContext, type RequestContext, sessionFromClaims } from "./session.js";
+import { createRequestContext, type Endpoint, type RequestContext, sessionFromClaims } from "./session.js";
 import { TokenCache } from "./token-cache.js";
 import { verifyAccessToken } from "./verify.js";
 
@@ -30,9 +30,7 @@ export type AuthResult =
   | { readonly ok: false; readonly response: Response; readonly error: AuthError };
 
 /** Per endpoint, computed once: its resource, metadata URL, accepted audiences and token cache. */
-interface Target {
-  readonly resource: string;
-  readonly resourceMetadata: string;
+interface Target extends Endpoint {
   readonly audience: readonly string[];
   readonly cache: TokenCache | undefined;
 }
@@ -71,6 +69,7 @@ export function createAuthenticator(
     const accepted = [resource, ...config.audience, ...(config.acceptClientIdAudience ? [config.clientId] : [])];
     targets.set(endpoint, {
       resource,
+      resourceURL: new ImmutableURL(resource),
       resourceMetadata: metadataURLFor(config, endpoint),
       audience: [...new Set(accepted.map(normaliseAudience))],
       cache: config.tokenCache ? new TokenCache(config.tokenCache) : undefined,
@@ -182,10 +181,10 @@ export async function authenticateRequest(auth: Authenticator, request: Request)
       });
       target.cache?.set(token, claims);
     }
-    // A new session object per request: per-request memos (getUser) never leak across requests.
-    const session = sessionFromClaims(claims);
-    registerSession(session, config);
-    return { ok: true, context: createRequestContext(token, session, target.resource, target.resourceMetadata) };
+    // A new session object per request, marked as this provider's: per-request memos (getUser)
+    // never leak across requests, and the session ends with its request (issued.ts).
+    const session = sessionFromClaims(claims, config);
+    return { ok: true, context: createRequestContext(token, session, target) };
   } catch (caught) {
     const error =
       caught instanceof AuthError

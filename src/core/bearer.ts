@@ -79,8 +79,9 @@ export function assertB64Token(token: string): void {
 
 /** Whether the request has a form body that could carry `access_token` (RFC 6750 §2.2). */
 export function mayCarryFormToken(request: Request): boolean {
+  // The body first: it is a field read, the header a lookup (most requests that have no body are GETs).
   return (
-    /^application\/x-www-form-urlencoded\b/i.test(request.headers.get("content-type") ?? "") && request.body !== null
+    request.body !== null && /^application\/x-www-form-urlencoded\b/i.test(request.headers.get("content-type") ?? "")
   );
 }
 

@@ -7,6 +7,7 @@
  * request's session can never be seen by another.
  */
 import { SessionNotInitializedError } from "./errors.js";
+import { hasEnded, issuerOf } from "./issued.js";
 import type { RequestContext, Session } from "./session.js";
 
 /**
@@ -46,31 +47,7 @@ export type SessionSource =
   | { readonly http?: { readonly authInfo?: { readonly extra?: Record<string, unknown> } | undefined } | undefined }
   | { readonly get: (key: string) => unknown };
 
-/** Sessions created by a provider's verification (and the provider's config): nothing else is trusted. */
-const issued = new WeakMap<Session, object>();
-
 let storage: AsyncStorage<RequestContext> | null | undefined;
-
-/** Marks a session as produced by verification by the provider whose config is `owner`. Internal. */
-export function registerSession(session: Session, owner: object): void {
-  issued.set(session, owner);
-}
-
-const ended = new WeakSet<Session>();
-
-/**
- * Ends a session's usability when its request has been answered (the response body fully sent
- * or cancelled): a reference kept beyond the request can no longer be used. Internal.
- */
-export function revokeSession(session: Session): void {
-  issued.delete(session);
-  ended.add(session);
-}
-
-/** The config of the provider that verified `session`. Internal. */
-export function ownerOf(session: Session): object | undefined {
-  return issued.get(session);
-}
 
 function detectStorage(): AsyncStorage<RequestContext> | null {
   const g = globalThis as {
@@ -155,9 +132,9 @@ export function findSession(source?: unknown, includeEnded = false): Session | u
       candidate = (value as { session?: unknown } | undefined)?.session;
     }
   }
-  if (candidate === undefined) return undefined;
-  if (issued.has(candidate as Session)) return candidate as Session;
-  return includeEnded && ended.has(candidate as Session) ? (candidate as Session) : undefined;
+  // Only a session this library's verification built, while its request lasts (issued.ts).
+  if (issuerOf(candidate) !== undefined) return candidate as Session;
+  return includeEnded && hasEnded(candidate) ? (candidate as Session) : undefined;
 }
 
 /**

@@ -5,8 +5,9 @@
  *
  * Scope checks honour the provider's `scopeHierarchy` (e.g. `mcp:write` implies `mcp:read`).
  */
-import { getSession, ownerOf, type SessionSource } from "./context.js";
+import { getSession, type SessionSource } from "./context.js";
 import { WorkOSMcpError } from "./errors.js";
+import { issuerOf } from "./issued.js";
 import type { Session } from "./session.js";
 
 /**
@@ -127,7 +128,7 @@ export function expandScopes(scopes: readonly string[], hierarchy: ScopeHierarch
 export function hasScope(session: Session, scope: string): boolean {
   let effective = effectiveScopes.get(session);
   if (effective === undefined) {
-    const owner = ownerOf(session) as { scopeHierarchy?: ScopeHierarchy } | undefined;
+    const owner = issuerOf(session) as { scopeHierarchy?: ScopeHierarchy } | undefined;
     effective = expandScopes(session.scopes, owner?.scopeHierarchy ?? {});
     effectiveScopes.set(session, effective);
   }

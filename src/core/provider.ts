@@ -16,9 +16,10 @@ import {
 } from "./authenticate.js";
 import { corsHeaders, preflightResponse, withCors } from "./challenge.js";
 import { type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.js";
-import { revokeSession, runWithContext } from "./context.js";
+import { runWithContext } from "./context.js";
 import { createEnforcer, filterToolsList } from "./enforce.js";
 import type { AuthError } from "./errors.js";
+import { endSession } from "./issued.js";
 import { JwksCache } from "./jwks.js";
 import {
   AS_METADATA_PATH,
@@ -217,7 +218,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
           let out = response;
           if (filterTools && context) out = await filterToolsList(out, toolAllowed(context));
           if (cors) out = withCors(out, origin);
-          return context ? onBodyEnd(out, () => revokeSession(context.session)) : out;
+          return context ? onBodyEnd(out, () => endSession(context.session)) : out;
         },
       };
     };
@@ -238,9 +239,9 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     if (!result.ok) return { action: "respond", response: result.response };
     const decision = await enforce(request, result.context);
     // The authenticated session is never handed out once the role step replaced it: end it now.
-    if (decision.context !== result.context) revokeSession(result.context.session);
+    if (decision.context !== result.context) endSession(result.context.session);
     if (decision.response) {
-      revokeSession(decision.context.session);
+      endSession(decision.context.session);
       return { action: "respond", response: corsFor(decision.response, origin) };
     }
     const filter = config.hideForbiddenTools && decision.calls?.some((c) => c.method === "tools/list") === true;

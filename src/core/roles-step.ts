@@ -4,7 +4,6 @@
  * `tools/list` hiding, or a tool whose guards may read them) and the token does not carry them.
  */
 import type { ResolvedConfig } from "./config.js";
-import { registerSession } from "./context.js";
 import type { RoleStep } from "./enforce.js";
 import { AuthError } from "./errors.js";
 import { markRolesUnavailable, RolesUnavailableError } from "./guards.js";
@@ -36,15 +35,13 @@ export function createRoleStep(config: ResolvedConfig): RoleStep & { readonly re
           timeout: config.upstreamTimeout,
         });
 
-  const replace = (context: RequestContext, next: Session): RequestContext => {
-    registerSession(next, config);
-    return createRequestContext(
-      context.authInfo.token,
-      next,
-      context.resource,
-      context.authInfo.resourceMetadataUrl ?? "",
-    );
-  };
+  // `next` was marked as issued by this provider (sessionWithRoles with `config`).
+  const replace = (context: RequestContext, next: Session): RequestContext =>
+    createRequestContext(context.authInfo.token, next, {
+      resource: context.resource,
+      resourceURL: context.authInfo.resource as URL,
+      resourceMetadata: context.authInfo.resourceMetadataUrl ?? "",
+    });
 
   const step = async (context: RequestContext, need: "hard" | "soft" | undefined) => {
     const session = context.session;
@@ -52,13 +49,17 @@ export function createRoleStep(config: ResolvedConfig): RoleStep & { readonly re
     if (session.organizationId === undefined)
       return {
         context:
-          session.roleSource === "token" ? replace(context, sessionWithRoles(session, "none", NO_ROLES)) : context,
+          session.roleSource === "token"
+            ? replace(context, sessionWithRoles(session, "none", NO_ROLES, config))
+            : context,
       };
     if (need === undefined || resolver === undefined)
-      return { context: replace(context, sessionWithRoles(session, "unresolved")) };
+      return { context: replace(context, sessionWithRoles(session, "unresolved", undefined, config)) };
     try {
       const roles = await resolver.resolve(session.userId, session.organizationId);
-      return { context: replace(context, sessionWithRoles(session, "workos", roles.member ? roles : NO_ROLES)) };
+      return {
+        context: replace(context, sessionWithRoles(session, "workos", roles.member ? roles : NO_ROLES, config)),
+      };
     } catch (caught) {
       const error =
         caught instanceof RolesUnavailableError ? caught : new RolesUnavailableError("unexpected failure", 5);
@@ -67,7 +68,7 @@ export function createRoleStep(config: ResolvedConfig): RoleStep & { readonly re
         const refusal = new AuthError("roles_unavailable", `Role lookup failed: ${error.detail}`, { cause: error });
         return { error: refusal, retryAfter: error.retryAfter };
       }
-      const next = sessionWithRoles(session, "unavailable");
+      const next = sessionWithRoles(session, "unavailable", undefined, config);
       markRolesUnavailable(next, error);
       return { context: replace(context, next) };
     }

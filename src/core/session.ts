@@ -2,6 +2,7 @@
  * From verified JWT claims to the `Session`, the MCP SDK's `AuthInfo`, and the request context.
  */
 import { AuthError } from "./errors.js";
+import { markIssued } from "./issued.js";
 
 /**
  * The AuthKit access-token claims. The first nine are the original plugin's `JWTClaims`;
@@ -169,8 +170,37 @@ export function validateClaims(payload: Record<string, unknown>): JWTClaims {
   return deepFreeze(payload) as JWTClaims;
 }
 
-/** Builds a frozen {@link Session} from validated claims (a new object per request). */
-export function sessionFromClaims(claims: JWTClaims): Session {
+/** What a session takes from its claims beyond copying them: computed once per claims object. */
+interface ClaimFacts {
+  readonly scopes: readonly string[];
+  readonly kind: SessionKind;
+  readonly roleSource: RoleSource;
+}
+
+// Claims are deeply frozen once validated, so what is derived from them never changes: a
+// repeated token (verified-token cache) reuses it instead of splitting `scope` per request.
+const facts = new WeakMap<JWTClaims, ClaimFacts>();
+
+function factsOf(claims: JWTClaims): ClaimFacts {
+  let known = facts.get(claims);
+  if (known === undefined) {
+    known = {
+      // Frozen, so one array can be shared by every session of this token.
+      scopes: Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []),
+      kind: isMachineClaims(claims) ? "machine" : "user",
+      roleSource: hasRoleClaims(claims) ? "token" : "none",
+    };
+    if (Object.isFrozen(claims)) facts.set(claims, known);
+  }
+  return known;
+}
+
+/**
+ * Builds a frozen {@link Session} from validated claims: a new object per request (its `Date`s
+ * are its own), marked as issued by `owner` (the verifying provider's config) when given.
+ */
+export function sessionFromClaims(claims: JWTClaims, owner?: object): Session {
+  const { scopes, kind, roleSource } = factsOf(claims);
   // Plain assignments (no conditional spreads, no side tables): this runs on every request.
   const session: { -readonly [K in keyof Session]: Session[K] } = {
     userId: claims.sub,
@@ -178,9 +208,9 @@ export function sessionFromClaims(claims: JWTClaims): Session {
     expiresAt: new Date(claims.exp * 1000),
     issuedAt: new Date(claims.iat * 1000),
     claims,
-    scopes: Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []),
-    kind: isMachineClaims(claims) ? "machine" : "user",
-    roleSource: hasRoleClaims(claims) ? "token" : "none",
+    scopes,
+    kind,
+    roleSource,
   };
   if (claims.org_id !== undefined) session.organizationId = claims.org_id;
   if (claims.role !== undefined) session.role = claims.role;
@@ -191,6 +221,7 @@ export function sessionFromClaims(claims: JWTClaims): Session {
   if (claims.feature_flags !== undefined) session.featureFlags = claims.feature_flags;
   if (claims.act !== undefined) session.actor = claims.act;
   if (claims.jti !== undefined) session.tokenId = claims.jti;
+  if (owner !== undefined) markIssued(session, owner);
   return Object.freeze(session);
 }
 
@@ -212,20 +243,23 @@ export function hasRoleClaims(claims: JWTClaims): boolean {
 
 /**
  * The session with role information from the WorkOS API (or the reason there is none). A new
- * frozen object: sessions are never mutated.
+ * frozen object, marked as issued by `owner` when given: sessions are never mutated.
  */
 export function sessionWithRoles(
   session: Session,
   source: RoleSource,
   roles?: { readonly role?: string; readonly roles: readonly string[]; readonly permissions: readonly string[] },
+  owner?: object,
 ): Session {
   const { role: _role, roles: _roles, permissions: _permissions, ...rest } = session;
-  return Object.freeze({
+  const next: Session = {
     ...rest,
     ...(roles?.role !== undefined && { role: roles.role }),
     ...(roles !== undefined && { roles: roles.roles, permissions: roles.permissions }),
     roleSource: source,
-  });
+  };
+  if (owner !== undefined) markIssued(next, owner);
+  return Object.freeze(next);
 }
 
 /** Validates the claims and builds the session. */
@@ -233,24 +267,29 @@ export function claimsToSession(payload: Record<string, unknown>): Session {
   return sessionFromClaims(validateClaims(payload));
 }
 
+/** Where a request was authenticated: one per protected endpoint, computed once. Internal. */
+export interface Endpoint {
+  /** The canonical resource URL. */
+  readonly resource: string;
+  /** The same, parsed once and read-only, so every request can share it (`AuthInfo.resource`). */
+  readonly resourceURL: URL;
+  /** The absolute URL of its protected resource metadata. */
+  readonly resourceMetadata: string;
+}
+
 /** Builds the frozen request context for a verified token. */
-export function createRequestContext(
-  token: string,
-  session: Session,
-  resource: string,
-  resourceMetadataUrl: string,
-): RequestContext {
+export function createRequestContext(token: string, session: Session, endpoint: Endpoint): RequestContext {
   const authInfo: AuthInfo = Object.freeze({
     token,
     clientId: session.clientId ?? "",
+    // The SDK types it `string[]`: each request gets its own copy to do with as it likes.
     scopes: [...session.scopes],
     expiresAt: Math.floor(session.claims.exp),
-    // A URL object per request: URLs are mutable, so one is never shared between requests.
-    resource: new URL(resource),
-    resourceMetadataUrl,
+    resource: endpoint.resourceURL,
+    resourceMetadataUrl: endpoint.resourceMetadata,
     extra: Object.freeze({ session }),
   });
-  return Object.freeze({ session, authInfo, resource });
+  return Object.freeze({ session, authInfo, resource: endpoint.resource });
 }
 
 function deepFreeze<T>(value: T): T {

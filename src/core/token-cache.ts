@@ -1,8 +1,8 @@
 /**
  * Verified-token cache: a token that passed full verification is accepted again without a
- * second signature check until its `exp` (never longer). Bounded LRU; keyed by the token
- * string itself (no hash round trip). One cache per provider and endpoint, so an entry is
- * only ever created by a verification with the same configuration.
+ * second signature check until its `exp` (never longer). Bounded LRU; keyed by the tail of
+ * the signature and compared against the whole token. One cache per provider and endpoint, so
+ * an entry is only ever created by a verification with the same configuration.
  */
 import type { JWTClaims } from "./session.js";
 
@@ -27,7 +27,9 @@ export class TokenCache {
   // Keyed by the signature's last 43 characters (a short key hashes fast; the full token is a
   // new string on every request, so hashing it all would cost per request), then the whole
   // token is compared: an entry is only ever returned for exactly the token that was verified.
-  readonly #entries = new Map<string, { token: string; claims: JWTClaims }>();
+  // Map order is recency order; `stamp` is the entry's place in it (see `get`).
+  readonly #entries = new Map<string, { token: string; claims: JWTClaims; stamp: number }>();
+  #tick = 0;
 
   constructor(options: TokenCacheOptions = {}) {
     this.#max = options.maxEntries ?? 10_000;
@@ -48,9 +50,14 @@ export class TokenCache {
       this.#entries.delete(key);
       return undefined;
     }
-    // LRU: move to the most recent position.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    // LRU at half-cache granularity: an entry already among the newest half is not moved (a
+    // token repeated on every request costs a lookup, not a delete and an insert); it cannot
+    // be evicted before half the cache has been replaced, and is moved when used after that.
+    if (this.#tick - entry.stamp > this.#max >> 1) {
+      this.#entries.delete(key);
+      entry.stamp = ++this.#tick;
+      this.#entries.set(key, entry);
+    }
     return claims;
   }
 
@@ -62,7 +69,7 @@ export class TokenCache {
       if (!oldest.done) this.#entries.delete(oldest.value);
     }
     this.#entries.delete(key);
-    this.#entries.set(key, { token, claims });
+    this.#entries.set(key, { token, claims, stamp: ++this.#tick });
   }
 
   clear(): void {

@@ -9,8 +9,9 @@
  */
 import type { User, WorkOS } from "@workos-inc/node";
 import type { ResolvedConfig } from "./config.js";
-import { findSession, getSession, ownerOf } from "./context.js";
+import { findSession, getSession } from "./context.js";
 import { ClientNotInitializedError, MachineSessionError, WorkOSApiError } from "./errors.js";
+import { issuerOf } from "./issued.js";
 import type { Session } from "./session.js";
 
 const clients = new WeakMap<object, WorkOS>();
@@ -189,7 +190,7 @@ function configFor(source: unknown): ResolvedConfig {
     return (source as { config: ResolvedConfig }).config;
   const session = findSession(source);
   if (session === undefined) throw new ClientNotInitializedError(" No authenticated request is in scope.");
-  const config = ownerOf(session) as ResolvedConfig | undefined;
+  const config = issuerOf(session) as ResolvedConfig | undefined;
   if (config === undefined) throw new ClientNotInitializedError();
   return config;
 }
