@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { describeExchange } from "../core/exchange.js";
 
 /**
  * Bodies larger than this are refused with 413 before they reach the handler.
@@ -21,14 +22,15 @@ export const MAX_NODE_BODY = 4 * 1024 * 1024;
 /**
  * A web `Request` for a Node request. `origin` is the public origin to build the URL on
  * (never the client's `Host` header, which it controls). `body` is a pre-read body (Express
- * `req.body`; `null` for none), else the stream is read.
+ * `req.body`; `null` for none), else the stream is read. `signal`, when given, becomes the
+ * request's `signal`.
  *
  * @example
  * ```ts
  * const request = toWebRequest(req, "http://127.0.0.1:3000");
  * ```
  */
-export function toWebRequest(req: IncomingMessage, origin: string, body?: unknown): Request {
+export function toWebRequest(req: IncomingMessage, origin: string, body?: unknown, signal?: AbortSignal): Request {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i] as string;
@@ -42,17 +44,31 @@ export function toWebRequest(req: IncomingMessage, origin: string, body?: unknow
   }
   const method = req.method ?? "GET";
   const init: RequestInit & { duplex?: "half" } = { method, headers };
+  if (signal) init.signal = signal;
+  let known: string | Uint8Array | undefined;
   if (method !== "GET" && method !== "HEAD" && body !== null) {
-    if (body !== undefined)
-      init.body = typeof body === "string" || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
-    else {
+    if (body !== undefined) {
+      known = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
+      init.body = known as BodyInit;
+    } else {
       init.body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
       init.duplex = "half";
     }
   }
   const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
   // Concatenate, never resolve: a request-target like `//evil.example/x` must stay on our origin.
-  return new Request(`${origin}${path.startsWith("/") ? path : `/${path}`}`, init);
+  const request = new Request(`${origin}${path.startsWith("/") ? path : `/${path}`}`, init);
+  // The provider reads policies from this body instead of teeing the request's stream.
+  if (known !== undefined) describeExchange(request, { body: known });
+  return request;
+}
+
+/** The body of a request that declares its length (bounded by the caller), read whole. */
+async function readDeclaredBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
+  if (req.method === "GET" || req.method === "HEAD" || req.headers["content-length"] === undefined) return undefined;
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of req) chunks.push(chunk as Uint8Array);
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
 }
 
 /**
@@ -102,12 +118,19 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
 export function nodeListener(handler: (request: Request) => Response | Promise<Response>, origin: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let response: Response;
+    // `request.signal` aborts when the exchange is over (sent, or the client gone).
+    const exchange = new AbortController();
+    res.on("close", () => exchange.abort());
     try {
       const length = Number(req.headers["content-length"] ?? 0);
-      response =
-        length > MAX_NODE_BODY
-          ? new Response("Payload too large\n", { status: 413 })
-          : await handler(toWebRequest(req, origin));
+      if (length > MAX_NODE_BODY) response = new Response("Payload too large\n", { status: 413 });
+      else {
+        // A body of declared length (MCP's JSON-RPC POSTs) is read whole: one buffer, not a stream.
+        const body = await readDeclaredBody(req);
+        const request = toWebRequest(req, origin, body, exchange.signal);
+        describeExchange(request, { signalsEnd: true });
+        response = await handler(request);
+      }
     } catch (error) {
       console.error("[authkit-mcp] handler failed:", error instanceof Error ? error.message : "unknown error");
       response = new Response("Internal error\n", { status: 500 });

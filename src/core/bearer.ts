@@ -6,6 +6,7 @@
  * than one method, or sends a malformed header, is an `invalid_request` (§3.1).
  */
 import { AuthError } from "./errors.js";
+import { knownBodyText } from "./exchange.js";
 
 /** Upper bound of an Authorization header we parse; larger is refused as malformed. */
 export const MAX_AUTHORIZATION_LENGTH = 16 * 1024;
@@ -89,7 +90,7 @@ export function mayCarryFormToken(request: Request): boolean {
 export async function hasFormBodyToken(request: Request): Promise<boolean> {
   if (!mayCarryFormToken(request) || request.bodyUsed) return false;
   try {
-    const text = await request.clone().text();
+    const text = knownBodyText(request) ?? (await request.clone().text());
     return text.length <= 1024 * 1024 && new URLSearchParams(text).has("access_token");
   } catch {
     return false;

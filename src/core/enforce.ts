@@ -7,6 +7,7 @@
 import { challengeResponse } from "./challenge.js";
 import type { ResolvedConfig } from "./config.js";
 import { AuthError } from "./errors.js";
+import { knownBodyText } from "./exchange.js";
 import type { ForbiddenError } from "./guards.js";
 import { metadataURLFor } from "./metadata.js";
 import { checkPolicy, needsRoles } from "./policy.js";
@@ -23,7 +24,8 @@ export interface JsonRpcCall {
 export const MAX_INSPECTED_BODY = 4 * 1024 * 1024;
 
 /**
- * Reads the JSON-RPC calls of a POST body from a clone, so the MCP handler can still read it.
+ * Reads the JSON-RPC calls of a POST body from a clone (or the body an adapter already read, see
+ * exchange.ts), so the MCP handler can still read it.
  * `undefined` for a body that is not JSON-RPC (the MCP handler answers it); `"too_large"` past
  * the bound.
  */
@@ -34,11 +36,14 @@ export async function readCalls(
   if (request.method !== "POST" || request.body === null) return undefined;
   const length = Number(request.headers.get("content-length") ?? 0);
   if (length > MAX_INSPECTED_BODY) return "too_large";
-  let text: string;
-  try {
-    text = await request.clone().text();
-  } catch {
-    return undefined;
+  // The body an adapter already read, else a clone's (the MCP handler still reads the original).
+  let text = knownBodyText(request);
+  if (text === undefined) {
+    try {
+      text = await request.clone().text();
+    } catch {
+      return undefined;
+    }
   }
   if (text.length > MAX_INSPECTED_BODY) return "too_large";
   // Only tool calls matter (role resolution for guards): no JSON parse for anything else.

@@ -19,6 +19,7 @@ import { type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.
 import { runWithContext } from "./context.js";
 import { createEnforcer, filterToolsList } from "./enforce.js";
 import type { AuthError } from "./errors.js";
+import { exchangeOf } from "./exchange.js";
 import { endSession } from "./issued.js";
 import { JwksCache } from "./jwks.js";
 import {
@@ -119,18 +120,54 @@ export interface WorkOSProvider {
  * complete one (anything but an event stream), else when the stream has been fully read or
  * cancelled (tools may still be running while an SSE response streams).
  */
+/**
+ * Ends the session when `request.signal` aborts, if the adapter that built the request aborts it
+ * once the exchange is over (exchange.ts): then no wrapper around the response body is needed.
+ */
+function endWithSignal(request: Request, context: RequestContext): boolean {
+  if (exchangeOf(request)?.signalsEnd !== true) return false;
+  if (request.signal.aborted) endSession(context.session);
+  else request.signal.addEventListener("abort", () => endSession(context.session), { once: true });
+  return true;
+}
+
 function onBodyEnd(response: Response, done: () => void): Response {
   if (response.body === null || !(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
     done();
     return response;
   }
-  const { readable, writable } = new TransformStream();
-  response.body.pipeTo(writable).then(done, done);
-  return new Response(readable, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+  // One pull-through stream (not a TransformStream and pipeTo: on Node each of those streams and
+  // every piped chunk costs several promises, and the wrapper was most of a request's overhead).
+  const reader = response.body.getReader();
+  let finished = false;
+  const finish = () => {
+    if (!finished) {
+      finished = true;
+      done();
+    }
+  };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done: end, value } = await reader.read();
+          if (end) {
+            controller.close();
+            finish();
+          } else controller.enqueue(value);
+        } catch (error) {
+          controller.error(error);
+          finish();
+        }
+      },
+      cancel(reason) {
+        finish();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /**
@@ -210,6 +247,8 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
     const origin = request.headers.get("origin");
     const pass = (context: RequestContext | undefined, filterTools = false): Prepared => {
       const cors = origin !== null && originAllowed(origin);
+      // The session ends with the exchange: when the adapter's signal says so, else with the body.
+      const endsWithSignal = context !== undefined && endWithSignal(request, context);
       return {
         action: "continue",
         context,
@@ -218,7 +257,7 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
           let out = response;
           if (filterTools && context) out = await filterToolsList(out, toolAllowed(context));
           if (cors) out = withCors(out, origin);
-          return context ? onBodyEnd(out, () => endSession(context.session)) : out;
+          return context && !endsWithSignal ? onBodyEnd(out, () => endSession(context.session)) : out;
         },
       };
     };
