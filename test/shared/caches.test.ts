@@ -80,6 +80,26 @@ describe("verified-token cache", () => {
     expect(cache.get("t2")).toBeDefined();
   });
 
+  it("a token used on every request is never evicted, however many others pass through", () => {
+    const cache = new TokenCache({ maxEntries: 100 });
+    const claims = (n: number) => ({ sub: `u${n}`, exp: Date.now() / 1000 + 60 }) as never;
+    cache.set("hot", claims(-1));
+    for (let i = 0; i < 5000; i++) {
+      cache.set(`cold${i}`, claims(i));
+      expect(cache.get("hot"), `evicted after ${i} others`).toBeDefined();
+    }
+    expect(cache.size).toBe(100);
+    // Used once every 40 insertions (under half the cache): still never evicted.
+    const warm = new TokenCache({ maxEntries: 100 });
+    warm.set("warm", claims(-2));
+    for (let i = 0; i < 2000; i++) {
+      warm.set(`cold${i}`, claims(i));
+      if (i % 40 === 0) expect(warm.get("warm"), `evicted after ${i} others`).toBeDefined();
+    }
+    // Not used at all: gone after the cache turned over once.
+    expect(warm.get("cold0")).toBeUndefined();
+  });
+
   it("answers only for exactly the verified token, even when another shares its signature's tail", async () => {
     const cache = new TokenCache();
     const good = await mintToken(RESOURCE);

@@ -37,6 +37,52 @@ describe("request context", () => {
     expect(() => getSession({ authInfo: { extra: { session: forged } } })).toThrow(SessionNotInitializedError);
   });
 
+  it("a repeated token (cache hit) still gets its own session, Dates and AuthInfo; shared parts are read-only", async () => {
+    const provider = testProvider();
+    const token = await mintToken(RESOURCE, { claims: { scope: "mcp:read mcp:write" } });
+    const results = [await provider.authenticate(mcpRequest(token)), await provider.authenticate(mcpRequest(token))];
+    const [a, b] = results.map((r) => (r.ok ? r.context : undefined)) as [RequestContext, RequestContext];
+    expect(provider.stats.cacheHits).toBe(1);
+    expect(a.session).not.toBe(b.session);
+    expect(a.session.expiresAt).not.toBe(b.session.expiresAt);
+    expect(a.authInfo).not.toBe(b.authInfo);
+    expect(a.authInfo.scopes).not.toBe(b.authInfo.scopes);
+    // A request may do what it likes with its own AuthInfo scopes; the session's are frozen.
+    a.authInfo.scopes.push("mine");
+    expect(b.authInfo.scopes).toEqual(["mcp:read", "mcp:write"]);
+    expect(Object.isFrozen(a.session.scopes)).toBe(true);
+    expect(b.session.scopes).toEqual(["mcp:read", "mcp:write"]);
+    // The resource URL is shared between requests, so it cannot be changed by one of them.
+    const url = a.authInfo.resource as URL;
+    expect(url).toBeInstanceOf(URL);
+    expect(url.href).toBe(RESOURCE);
+    expect(() => {
+      url.pathname = "/elsewhere";
+    }).toThrow(TypeError);
+    expect(() => {
+      url.href = "https://evil.example/";
+    }).toThrow(TypeError);
+    url.searchParams.set("x", "1"); // a detached copy
+    expect(b.authInfo.resource?.href).toBe(RESOURCE);
+    expect(new URL("/other", url).href).toBe(`${new URL(RESOURCE).origin}/other`);
+    expect(JSON.stringify({ resource: url })).toBe(JSON.stringify({ resource: RESOURCE }));
+    // Both are valid at once: one request's session never replaces another's.
+    expect(getSession(a)).toBe(a.session);
+    expect(getSession(b)).toBe(b.session);
+  });
+
+  it("a session copied from a real one (spread, structuredClone, Object.create) is not trusted", async () => {
+    const { session } = await contextFor();
+    for (const copy of [
+      { ...session },
+      structuredClone({ ...session, claims: { ...session.claims } }),
+      Object.create(session),
+    ])
+      expect(() => getSession({ session: copy })).toThrow(SessionNotInitializedError);
+    expect(() => getSession({ session: null })).toThrow(SessionNotInitializedError);
+    expect(() => getSession({ session: "user_alice" })).toThrow(SessionNotInitializedError);
+  });
+
   it("outside a request, getSession() throws the original plugin's error", () => {
     expect(() => getSession()).toThrow(
       "[WorkOS] Session not initialized. Ensure this is called within a protected route that passed authentication.",
