@@ -9,9 +9,9 @@ import { assertB64Token, hasFormBodyToken, mayCarryFormToken, readBearerToken } 
 import { challengeResponse, withCors } from "./challenge.js";
 import { isLoopbackHost, type ResolvedConfig } from "./config.js";
 import { AuthError } from "./errors.js";
-import { ImmutableURL } from "./immutable-url.js";
 import type { JwksCache } from "./jwks.js";
 import { metadataURLFor, resourceFor } from "./metadata.js";
+import { ReadOnlyURL } from "./read-only.js";
 import { createRequestContext, type Endpoint, type RequestContext, sessionFromClaims } from "./session.js";
 import { TokenCache } from "./token-cache.js";
 import { verifyAccessToken } from "./verify.js";
@@ -69,7 +69,7 @@ export function createAuthenticator(
     const accepted = [resource, ...config.audience, ...(config.acceptClientIdAudience ? [config.clientId] : [])];
     targets.set(endpoint, {
       resource,
-      resourceURL: new ImmutableURL(resource),
+      resourceURL: new ReadOnlyURL(resource),
       resourceMetadata: metadataURLFor(config, endpoint),
       audience: [...new Set(accepted.map(normaliseAudience))],
       cache: config.tokenCache ? new TokenCache(config.tokenCache) : undefined,

@@ -1,47 +1,20 @@
 /**
- * Provenance of sessions: a `Session` is trusted only if this provider's verification built it,
+ * Provenance of sessions: a `Session` is trusted only if this library's verification built it,
  * and only until its request has been answered.
  *
- * The mark is a private class field stamped on the (plain, frozen) session object itself, not a
- * `WeakMap` entry: a `WeakMap` insert per request costs more than the rest of the session, and
- * its ephemerons cost the garbage collector again. Private fields cannot be read, written or
- * forged from outside this module, survive `Object.freeze` (they are not properties), and leave
- * the object's prototype and own properties untouched. Internal.
+ * The mark is a private slot (slots.ts) on the (plain, frozen) session object itself, not a
+ * `WeakMap` entry: a `WeakMap` insert per request cost more than the rest of the session.
+ * Nothing outside this module can read, write or forge it; a copy of a session has none.
+ * Internal.
  */
+import { privateSlot } from "./slots.js";
 
-/** A base class whose constructor returns its argument, so a subclass can add private fields to it. */
-class Carrier {
-  constructor(target: object) {
-    // biome-ignore lint/correctness/noConstructorReturn: the return override is the point (it lets Mark stamp fields onto `target`).
-    return target;
-  }
-}
-
-class Mark extends Carrier {
-  /** The config of the provider that verified the session; `undefined` once the request has ended. */
-  #owner: object | undefined;
-
-  constructor(target: object, owner: object) {
-    super(target);
-    this.#owner = owner;
-  }
-
-  static owner(value: object): object | undefined {
-    return #owner in value ? value.#owner : undefined;
-  }
-
-  static isMarked(value: object): boolean {
-    return #owner in value;
-  }
-
-  static end(value: object): void {
-    if (#owner in value) value.#owner = undefined;
-  }
-}
+/** The config of the provider that verified the session; `undefined` once its request has ended. */
+const owner = privateSlot<object | undefined>();
 
 /**
- * Marks a fresh session object as verified by the provider whose config is `owner`. Call it
- * before freezing the object, once per object (a second mark throws).
+ * Marks a fresh session object as verified by the provider whose config is `by`. Call it
+ * before freezing the object.
  *
  * @example
  * ```ts
@@ -50,8 +23,8 @@ class Mark extends Carrier {
  * Object.freeze(session);
  * ```
  */
-export function markIssued(session: object, owner: object): void {
-  new Mark(session, owner);
+export function markIssued(session: object, by: object): void {
+  owner.set(session, by);
 }
 
 /**
@@ -64,7 +37,7 @@ export function markIssued(session: object, owner: object): void {
  * ```
  */
 export function issuerOf(value: unknown): object | undefined {
-  return typeof value === "object" && value !== null ? Mark.owner(value) : undefined;
+  return owner.get(value);
 }
 
 /**
@@ -76,7 +49,7 @@ export function issuerOf(value: unknown): object | undefined {
  * ```
  */
 export function hasEnded(value: unknown): boolean {
-  return typeof value === "object" && value !== null && Mark.isMarked(value) && Mark.owner(value) === undefined;
+  return owner.has(value) && owner.get(value) === undefined;
 }
 
 /**
@@ -88,5 +61,5 @@ export function hasEnded(value: unknown): boolean {
  * ```
  */
 export function endSession(session: object): void {
-  Mark.end(session);
+  if (owner.has(session)) owner.set(session, undefined);
 }

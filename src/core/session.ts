@@ -3,6 +3,8 @@
  */
 import { AuthError } from "./errors.js";
 import { markIssued } from "./issued.js";
+import { ReadOnlyDate } from "./read-only.js";
+import { privateSlot } from "./slots.js";
 
 /**
  * The AuthKit access-token claims. The first nine are the original plugin's `JWTClaims`;
@@ -50,7 +52,9 @@ export interface Session {
   readonly organizationId?: string;
   readonly role?: string;
   readonly permissions?: readonly string[];
+  /** `exp` as a `Date`. Read-only (its setters throw): the requests of one token share it. */
   readonly expiresAt: Date;
+  /** `iat` as a `Date`, read-only like `expiresAt`. */
   readonly issuedAt: Date;
   readonly claims: JWTClaims;
   /** The OAuth client the token was issued to (`client_id`). */
@@ -167,46 +171,53 @@ export function validateClaims(payload: Record<string, unknown>): JWTClaims {
     throw new AuthError("invalid_claim", "Claim act is not an object with a sub");
   // The payload is ours (parsed for this verification): completed and frozen in place, no copy.
   if (payload.sid === undefined) payload.sid = "";
-  return deepFreeze(payload) as JWTClaims;
+  const claims = payload as JWTClaims;
+  facts.set(claims, describeClaims(claims));
+  return deepFreeze(claims);
 }
 
 /** What a session takes from its claims beyond copying them: computed once per claims object. */
 interface ClaimFacts {
+  readonly expiresAt: Date;
+  readonly issuedAt: Date;
   readonly scopes: readonly string[];
   readonly kind: SessionKind;
   readonly roleSource: RoleSource;
 }
 
-// Claims are deeply frozen once validated, so what is derived from them never changes: a
+// Computed once, when the claims are validated, and kept in a private slot of the claims
+// object (slots.ts; claims are frozen from then on, so what is derived never changes): a
 // repeated token (verified-token cache) reuses it instead of splitting `scope` per request.
-const facts = new WeakMap<JWTClaims, ClaimFacts>();
+const facts = privateSlot<ClaimFacts>();
 
+function describeClaims(claims: JWTClaims): ClaimFacts {
+  return {
+    // Read-only (read-only.ts) and frozen: shared by every session of this token.
+    expiresAt: new ReadOnlyDate(claims.exp * 1000),
+    issuedAt: new ReadOnlyDate(claims.iat * 1000),
+    scopes: Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []),
+    kind: isMachineClaims(claims) ? "machine" : "user",
+    roleSource: hasRoleClaims(claims) ? "token" : "none",
+  };
+}
+
+/** Claims validated here carry their facts; others (a `TokenCache` filled by hand) are described anew. */
 function factsOf(claims: JWTClaims): ClaimFacts {
-  let known = facts.get(claims);
-  if (known === undefined) {
-    known = {
-      // Frozen, so one array can be shared by every session of this token.
-      scopes: Object.freeze(claims.scope ? claims.scope.split(" ").filter(Boolean) : []),
-      kind: isMachineClaims(claims) ? "machine" : "user",
-      roleSource: hasRoleClaims(claims) ? "token" : "none",
-    };
-    if (Object.isFrozen(claims)) facts.set(claims, known);
-  }
-  return known;
+  return facts.get(claims) ?? describeClaims(claims);
 }
 
 /**
- * Builds a frozen {@link Session} from validated claims: a new object per request (its `Date`s
- * are its own), marked as issued by `owner` (the verifying provider's config) when given.
+ * Builds a frozen {@link Session} from validated claims: a new object per request, marked as
+ * issued by `owner` (the verifying provider's config) when given.
  */
 export function sessionFromClaims(claims: JWTClaims, owner?: object): Session {
-  const { scopes, kind, roleSource } = factsOf(claims);
+  const { expiresAt, issuedAt, scopes, kind, roleSource } = factsOf(claims);
   // Plain assignments (no conditional spreads, no side tables): this runs on every request.
   const session: { -readonly [K in keyof Session]: Session[K] } = {
     userId: claims.sub,
     sessionId: claims.sid,
-    expiresAt: new Date(claims.exp * 1000),
-    issuedAt: new Date(claims.iat * 1000),
+    expiresAt,
+    issuedAt,
     claims,
     scopes,
     kind,

@@ -6,6 +6,8 @@
  */
 import type { JWTClaims } from "./session.js";
 
+const KEY_LENGTH = 16;
+
 /** Options of the verified-token cache (`tokenCache` provider option). */
 export interface TokenCacheOptions {
   /** Maximum entries; the least recently used is evicted. Default 10,000. */
@@ -24,9 +26,10 @@ export interface TokenCacheOptions {
  */
 export class TokenCache {
   readonly #max: number;
-  // Keyed by the signature's last 43 characters (a short key hashes fast; the full token is a
-  // new string on every request, so hashing it all would cost per request), then the whole
-  // token is compared: an entry is only ever returned for exactly the token that was verified.
+  // Keyed by the signature's last 16 characters (96 bits of a signature: distinct tokens never
+  // share them by chance; the token is a new string on every request, so a short key hashes
+  // fast), then the whole token is compared: an entry is only ever returned for exactly the
+  // token that was verified (one crafted to share the key misses, and overwrites nothing).
   // Map order is recency order; `stamp` is the entry's place in it (see `get`).
   readonly #entries = new Map<string, { token: string; claims: JWTClaims; stamp: number }>();
   #tick = 0;
@@ -40,7 +43,7 @@ export class TokenCache {
   }
 
   get(token: string): JWTClaims | undefined {
-    const key = token.slice(-43);
+    const key = token.slice(-KEY_LENGTH);
     const entry = this.#entries.get(key);
     if (entry === undefined || entry.token !== token) return undefined;
     const claims = entry.claims;
@@ -63,7 +66,7 @@ export class TokenCache {
 
   set(token: string, claims: JWTClaims): void {
     if (this.#max <= 0) return;
-    const key = token.slice(-43);
+    const key = token.slice(-KEY_LENGTH);
     if (!this.#entries.has(key) && this.#entries.size >= this.#max) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);

@@ -37,14 +37,20 @@ describe("request context", () => {
     expect(() => getSession({ authInfo: { extra: { session: forged } } })).toThrow(SessionNotInitializedError);
   });
 
-  it("a repeated token (cache hit) still gets its own session, Dates and AuthInfo; shared parts are read-only", async () => {
+  it("a repeated token (cache hit) still gets its own session and AuthInfo; shared parts are read-only", async () => {
     const provider = testProvider();
     const token = await mintToken(RESOURCE, { claims: { scope: "mcp:read mcp:write" } });
     const results = [await provider.authenticate(mcpRequest(token)), await provider.authenticate(mcpRequest(token))];
     const [a, b] = results.map((r) => (r.ok ? r.context : undefined)) as [RequestContext, RequestContext];
     expect(provider.stats.cacheHits).toBe(1);
     expect(a.session).not.toBe(b.session);
-    expect(a.session.expiresAt).not.toBe(b.session.expiresAt);
+    // One read-only Date per token, shared: a request cannot move another's expiry.
+    expect(a.session.expiresAt.getTime()).toBe(a.session.claims.exp * 1000);
+    expect(() => a.session.expiresAt.setTime(0)).toThrow(TypeError);
+    expect(() => a.session.issuedAt.setFullYear(1999)).toThrow(TypeError);
+    expect(b.session.expiresAt.getTime()).toBe(a.session.claims.exp * 1000);
+    expect(b.session.expiresAt).toBeInstanceOf(Date);
+    expect(JSON.stringify(b.session.expiresAt)).toBe(JSON.stringify(new Date(a.session.claims.exp * 1000)));
     expect(a.authInfo).not.toBe(b.authInfo);
     expect(a.authInfo.scopes).not.toBe(b.authInfo.scopes);
     // A request may do what it likes with its own AuthInfo scopes; the session's are frozen.

@@ -236,6 +236,65 @@ describe("§4 validating the token", () => {
     expect(await reasonFor(`${input}.${base64url.encode(new Uint8Array(sig))}`)).toBe("unsupported_token");
   });
 
+  describe("§4 the compact JWS, read strictly (src/core/jws.ts)", () => {
+    /** Signs `header.payload` by hand with the AuthKit key (jose refuses to sign some of these). */
+    async function signed(header: object, payload?: object, key?: CryptoKey): Promise<string> {
+      const { issuer, privateJwk } = authkit();
+      const now = Math.floor(Date.now() / 1000);
+      const claims = payload ?? { iss: issuer, aud: RESOURCE, sub: "user_alice", iat: now, exp: now + 600 };
+      const input = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}`;
+      const signer = key ?? ((await importJWK(privateJwk, "RS256")) as CryptoKey);
+      const sig = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", signer, new TextEncoder().encode(input));
+      return `${input}.${base64url.encode(new Uint8Array(sig))}`;
+    }
+
+    it("a correctly hand-signed token passes (the helper is right), b64/crit extensions are refused", async () => {
+      const { kid } = authkit();
+      expect(await reasonFor(await signed({ alg: "RS256", kid }))).toBe("accepted");
+      expect(await reasonFor(await signed({ alg: "RS256", kid, b64: false, crit: ["b64"] }))).toBe("unsupported_token");
+      expect(await reasonFor(await signed({ alg: "RS256", kid, crit: [] }))).toBe("unsupported_token");
+      expect(await reasonFor(await signed({ alg: "rs256", kid }))).toBe("algorithm_not_allowed");
+    });
+
+    it("padding, non-canonical trailing bits, a non-object header and non-UTF-8 are malformed", async () => {
+      const token = await mintToken(RESOURCE);
+      const [h, p, s] = token.split(".") as [string, string, string];
+      expect(await reasonFor(`${h}.${p}.${s}=`)).toBe("malformed_token");
+      // The signature's last character with its unused low bits set: same bytes, another string.
+      const last = s.charCodeAt(s.length - 1);
+      const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      const slack = (s.length * 6) % 8; // unused bits in the last character
+      if (slack > 0) {
+        const twin = alphabet[alphabet.indexOf(String.fromCharCode(last)) | ((1 << slack) - 1)] as string;
+        expect(base64url.decode(`${s.slice(0, -1)}${twin}`)).toEqual(base64url.decode(s));
+        expect(await reasonFor(`${h}.${p}.${s.slice(0, -1)}${twin}`)).toBe("malformed_token");
+      }
+      expect(await reasonFor(`${base64url.encode("[1]")}.${p}.${s}`)).toBe("malformed_token");
+      expect(await reasonFor(`${base64url.encode(new Uint8Array([0xff, 0xfe, 0x7b]))}.${p}.${s}`)).toBe(
+        "malformed_token",
+      );
+      expect(await reasonFor(`${h}.${p}x.${s}`)).toBe("malformed_token"); // a length no encoding gives
+    });
+
+    it("a key under 2048 bits in the JWKS is refused even when the signature verifies", async () => {
+      const { issuer } = authkit();
+      const weak = (await crypto.subtle.generateKey(
+        { name: "RSASSA-PKCS1-v1_5", modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+        true,
+        ["sign", "verify"],
+      )) as CryptoKeyPair;
+      const jwk = { ...(await exportJWK(weak.publicKey)), kid: "weak", alg: "RS256", use: "sig" };
+      const token = await signed({ alg: "RS256", kid: "weak" }, undefined, weak.privateKey);
+      const reason = await reasonFor(token, {
+        fetch: async (input: RequestInfo | URL) =>
+          String(input instanceof Request ? input.url : input) === `${issuer}/oauth2/jwks`
+            ? Response.json({ keys: [jwk] })
+            : new Response("not found", { status: 404 }),
+      });
+      expect(reason).toBe("unsupported_token");
+    });
+  });
+
   it("§4 validates on every request: one JWKS resolver per provider, fetched once for many tokens", async () => {
     const p = testProvider();
     const tokens = await Promise.all(
