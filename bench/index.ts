@@ -15,11 +15,13 @@ import worker from "../examples/worker/index.js";
 import { nodeListener } from "../src/adapters/node-http.js";
 import { createLocalAuthKit } from "../src/dev/index.js";
 import { TokenCache, workosProvider } from "../src/index.js";
+import { costRatio, type Measured, measureAll, type Row } from "./measure.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
-// Many short rounds: the median of 25 resists this shared machine's bursts better than a few long ones.
-const RUNS = QUICK ? 2 : 25;
-const OPS = QUICK ? 200 : 2000;
+// Many short rounds (a fraction of a second each): the machine's swings then hit the rows of
+// one round alike, and the median of 81 resists its bursts.
+const RUNS = QUICK ? 2 : 81;
+const OPS = QUICK ? 200 : 600;
 
 async function listen(handler: (r: Request) => Promise<Response>): Promise<{ url: string; close: () => void }> {
   let origin = "";
@@ -56,65 +58,20 @@ const request = new Request(RESOURCE, { headers: { authorization: `Bearer ${toke
 const base = { clientId: "client_bench", baseURL: BASE, authkitDomain: authkit.issuer, log: false as const };
 
 // --- rows ------------------------------------------------------------------------------------
-// Rows are measured interleaved (every round runs each row once), so JIT warm-up, GC and
-// machine noise fall on all rows alike; each row's figure is its median round, with the spread.
 // Every row builds the same web Request per operation (the floor row does only that), and the
-// verifying rows verify distinct tokens, so no cache can help them.
-interface Row {
-  name: string;
-  fn: (i: number) => Promise<unknown>;
-  ops: number;
-  /** Untimed, before each round (a fresh provider for the cache-miss row). */
-  setup?: () => Promise<void>;
-}
+// verifying rows verify distinct tokens, so no cache can help them. See measure.ts.
 const pending: Row[] = [];
 const row = async (name: string, fn: Row["fn"], options: { ops?: number; setup?: Row["setup"] } = {}) => {
   await options.setup?.();
   await fn(0); // fail fast if the row is broken
   pending.push({ name, fn, ops: options.ops ?? OPS, ...(options.setup && { setup: options.setup }) });
 };
-interface Measured {
-  name: string;
-  opsPerSec: number;
-  /** Lowest and highest round, ops/s. */
-  spread: [number, number];
-}
-async function measureAll(): Promise<Measured[]> {
-  for (const r of pending) {
-    await r.setup?.();
-    for (let i = 0; i < Math.min(100, r.ops); i++) await r.fn(i);
-  }
-  const rates = new Map<string, number[]>();
-  for (let round = 0; round < RUNS; round++) {
-    // A new order every round: the garbage one row leaves (and the GC it triggers) falls on
-    // every row alike, not always on the row after it.
-    const order = [...pending].sort(() => Math.random() - 0.5);
-    for (const r of order) {
-      await r.setup?.();
-      const offset = round * r.ops;
-      const start = performance.now();
-      for (let i = 0; i < r.ops; i++) await r.fn(offset + i);
-      const list = rates.get(r.name) ?? [];
-      list.push(r.ops / ((performance.now() - start) / 1000));
-      rates.set(r.name, list);
-    }
-    process.stderr.write(`round ${round + 1}/${RUNS}\n`);
-  }
-  return pending.map((r) => {
-    const list = (rates.get(r.name) ?? [0]).sort((a, b) => a - b);
-    return {
-      name: r.name,
-      opsPerSec: list[Math.floor(list.length / 2)] as number,
-      spread: [list[0] as number, list[list.length - 1] as number],
-    };
-  });
-}
 
 // Distinct tokens, as a server sees them from many users (minted once, outside the timing).
 const TOKENS = QUICK ? 200 : 3000;
 const tokens: string[] = [];
 for (let i = 0; i < TOKENS; i++) tokens.push(await authkit.mintToken({ audience: RESOURCE, sessionId: `s_${i}` }));
-const OPS_VERIFY = QUICK ? TOKENS : 400;
+const OPS_VERIFY = QUICK ? TOKENS : 120;
 const build = (t: string) => new Request(RESOURCE, { method: "POST", headers: { authorization: `Bearer ${t}` } });
 const bearerOf = (r: Request) => (r.headers.get("authorization") ?? "").slice(7);
 
@@ -190,9 +147,9 @@ await row("6. authkit-mcp authenticate(), repeated token (cache hit)", async () 
 await row(
   "7. original plugin: new remote JWKS resolver per request",
   () => jwtVerify(token, createRemoteJWKSet(new URL(`${authkit.issuer}/oauth2/jwks`)), verifyOptions),
-  { ops: QUICK ? 20 : 100 },
+  { ops: QUICK ? 20 : 30 },
 );
-const rows = await measureAll();
+const rows = await measureAll(pending, RUNS);
 
 // --- the full HTTP path: Node, then workerd (wrangler dev) ------------------------------------
 const env = {
@@ -219,7 +176,7 @@ function autocannon(url: string, bearer: string | undefined): Promise<number> {
     method: "tools/call",
     params: { name: "whoami", arguments: {} },
   });
-  const args = ["autocannon", "-j", "-c", "10", "-d", QUICK ? "1" : "3", "-m", "POST", "-b", body];
+  const args = ["autocannon", "-j", "-c", "10", "-d", QUICK ? "1" : "2", "-m", "POST", "-b", body];
   for (const hdr of ["content-type: application/json", "accept: application/json, text/event-stream"])
     args.push("-H", hdr);
   if (bearer) args.push("-H", `authorization: Bearer ${bearer}`);
@@ -241,22 +198,27 @@ function autocannon(url: string, bearer: string | undefined): Promise<number> {
     });
   });
 }
-/** Interleaved pairs (without, with auth), median of each. */
-async function httpPair(open: string, authed: string, bearer: string): Promise<[number, number]> {
+/**
+ * Interleaved pairs (without, with auth; which goes first alternates): the median of each, and
+ * the median of the per-pair ratios (with / without), which a slow stretch of the machine
+ * cancels out of.
+ */
+async function httpPair(open: string, authed: string, bearer: string): Promise<[number, number, number]> {
   const a: number[] = [];
   const b: number[] = [];
-  for (let i = 0; i < (QUICK ? 1 : 3); i++) {
-    a.push(await autocannon(open, undefined));
+  for (let i = 0; i < (QUICK ? 1 : 7); i++) {
+    if (i % 2 === 0) a.push(await autocannon(open, undefined));
     b.push(await autocannon(authed, bearer));
+    if (i % 2 === 1) a.push(await autocannon(open, undefined));
   }
-  const median = (l: number[]) => l.sort((x, y) => x - y)[Math.floor(l.length / 2)] as number;
-  return [median(a), median(b)];
+  const median = (l: number[]) => [...l].sort((x, y) => x - y)[Math.floor(l.length / 2)] as number;
+  return [median(a), median(b), median(b.map((rate, i) => rate / (a[i] as number)))];
 }
-const [httpNoAuth, httpAuth] = await httpPair(`${withoutAuth.url}/mcp`, `${withAuth.url}/mcp`, httpToken);
+const [httpNoAuth, httpAuth, httpRatio] = await httpPair(`${withoutAuth.url}/mcp`, `${withAuth.url}/mcp`, httpToken);
 withAuth.close();
 withoutAuth.close();
 
-let workerd: [number, number] | undefined;
+let workerd: [number, number, number] | undefined;
 if (!QUICK) {
   const port = await new Promise<number>((resolve) => {
     const srv = createServer();
@@ -336,7 +298,7 @@ authkitServer.close();
 const byName = (prefix: string) => rows.find((r) => r.name.startsWith(prefix))?.opsPerSec ?? 0;
 const floor = byName("0.");
 console.log(
-  `\nauthkit-mcp bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}${QUICK ? " (QUICK)" : ""}, ${RUNS} interleaved rounds, median (spread: slowest–fastest round)\n`,
+  `\nauthkit-mcp bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}${QUICK ? " (QUICK)" : ""}, ${RUNS} interleaved rounds, median round (slowest–fastest)\n`,
 );
 console.log("| row | ops/s | µs/op (spread) | vs floor |");
 console.log("| --- | ---: | ---: | ---: |");
@@ -346,11 +308,11 @@ for (const r of rows) {
     `| ${r.name} | ${Math.round(r.opsPerSec).toLocaleString("en")} | ${us(r.opsPerSec)} (${us(r.spread[1])}–${us(r.spread[0])}) | ${(floor / r.opsPerSec).toFixed(2)}× |`,
   );
 }
-const http = (label: string, pair: [number, number]) =>
+const http = (label: string, pair: [number, number, number]) =>
   console.log(
-    `| HTTP ${label}: tools/call whoami, 10 connections, without auth / with auth (repeated token) | ${Math.round(pair[0]).toLocaleString("en")} / ${Math.round(pair[1]).toLocaleString("en")} req/s | | with auth ${(pair[1] / pair[0]).toFixed(2)}× |`,
+    `| HTTP ${label}: tools/call whoami, 10 connections, without auth / with auth (repeated token) | ${Math.round(pair[0]).toLocaleString("en")} / ${Math.round(pair[1]).toLocaleString("en")} req/s | | with auth ${pair[2].toFixed(2)}× |`,
   );
-http("on Node (node:http)", [httpNoAuth, httpAuth]);
+http("on Node (node:http)", [httpNoAuth, httpAuth, httpRatio]);
 if (workerd) http("on workerd (wrangler dev)", workerd);
 console.log("");
 console.log(`- JWKS fetches for 1,000 concurrent cold requests: ${coldFetches}`);
@@ -360,24 +322,21 @@ console.log(
 console.log(
   `- Heap growth after 100,000 distinct tokens through the verified-token cache (bounded at ${cache.size.toLocaleString("en")} entries): ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(1)} MiB${gc ? "" : " (run with --expose-gc for a precise figure)"}`,
 );
-const miss = byName("5."),
-  jose = byName("2."),
-  hit = byName("6.");
+// Targets: paired per-round ratios (measure.ts), the medians of the table beside them.
+const rowOf = (prefix: string) => rows.find((r) => r.name.startsWith(prefix)) as Measured;
 const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
-console.log(
-  `- New token vs jose.jwtVerify: ${(jose / miss).toFixed(2)}× the cost (target ≤ 1.10×: ${verdict(jose / miss <= 1.1)})`,
-);
-for (const [peer, label] of [
-  ["3.", "SDK v2 gate"],
-  ["4.", "mcp-handler"],
-] as const)
+const compare = (label: string, a: string, b: string, target: number, what: string) => {
+  const paired = costRatio(rowOf(a), rowOf(b));
+  const medians = rowOf(b).opsPerSec / rowOf(a).opsPerSec;
   console.log(
-    `- New token vs ${label}: ${(byName(peer) / miss).toFixed(2)}× its cost (target ≤ 1.00×: ${verdict(byName(peer) / miss <= 1)})`,
+    `- ${label}: ${paired.toFixed(2)}× ${what} (target ≤ ${target.toFixed(2)}×: ${verdict(paired <= target)}; ratio of the medians ${medians.toFixed(2)}×)`,
   );
+};
+compare("New token vs jose.jwtVerify", "5.", "2.", 1.1, "the cost");
+compare("New token vs SDK v2 gate", "5.", "3.", 1, "its cost");
+compare("New token vs mcp-handler", "5.", "4.", 1, "its cost");
+compare("Repeated token vs the Request floor", "6.", "0.", 1.3, "the cost");
 console.log(
-  `- Repeated token vs the Request floor: ${(floor / hit).toFixed(2)}× (target ≤ 1.30×: ${verdict(floor / hit <= 1.3)})`,
-);
-console.log(
-  `- HTTP with auth vs without, Node: ${(httpAuth / httpNoAuth).toFixed(2)}× (target ≥ 0.90×: ${verdict(httpAuth / httpNoAuth >= 0.9)})${workerd ? `; workerd: ${(workerd[1] / workerd[0]).toFixed(2)}× (${verdict(workerd[1] / workerd[0] >= 0.9)})` : ""}`,
+  `- HTTP with auth vs without (median of the paired runs), Node: ${httpRatio.toFixed(2)}× (target ≥ 0.90×: ${verdict(httpRatio >= 0.9)})${workerd ? `; workerd: ${workerd[2].toFixed(2)}× (${verdict(workerd[2] >= 0.9)})` : ""}`,
 );
 process.exit(0);

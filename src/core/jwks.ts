@@ -78,10 +78,15 @@ type KeyLookup = ReturnType<typeof createLocalJWKSet>;
  * await jwtVerify(token, jwks.getKey, { algorithms: ["RS256"] });
  * ```
  */
+/** The key lookup's second argument (an unprotected header, which a compact JWS has none of). */
+const NO_TOKEN: FlattenedJWSInput = { payload: "", signature: "" };
+
 export class JwksCache {
   readonly #options: Required<Omit<JwksOptions, "store">>;
   readonly #store: JwksStore | undefined;
   #lookup: KeyLookup | undefined;
+  /** Keys resolved by kid from the current `#lookup` (cleared when it changes). */
+  #resolved = new Map<string, CryptoKey>();
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #lastAttempt = Number.NEGATIVE_INFINITY;
   #lastFailure = Number.NEGATIVE_INFINITY;
@@ -98,6 +103,24 @@ export class JwksCache {
   /** Seconds a client should wait before retrying after an outage. */
   get retryAfterSeconds(): number {
     return Math.max(1, Math.ceil(this.#options.retryAfter / 1000));
+  }
+
+  /**
+   * The RS256 key for `kid`, without a promise when this key set already resolved it (jose's
+   * lookup depends only on `alg` and `kid`, and `alg` is fixed); else {@link getKey}. Internal.
+   */
+  keyFor(header: JWSHeaderParameters): CryptoKey | Promise<CryptoKey> {
+    const kid = header.kid;
+    if (typeof kid === "string" && Date.now() - this.#fetchedAt <= this.#options.maxAge) {
+      const known = this.#resolved.get(kid);
+      if (known !== undefined) return known;
+    }
+    const lookup = this.#lookup;
+    return this.getKey(header, NO_TOKEN).then((key) => {
+      // Only for the key set that answered (a refetch in between starts a new map).
+      if (typeof kid === "string" && this.#lookup === lookup && this.#resolved.size < 64) this.#resolved.set(kid, key);
+      return key;
+    });
   }
 
   readonly getKey = (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
@@ -151,6 +174,7 @@ export class JwksCache {
       const stored = await this.#store.get(this.#options.url);
       if (!stored || !Array.isArray(stored.keys) || Date.now() - stored.fetchedAt > this.#options.maxAge) return false;
       this.#lookup = createLocalJWKSet({ keys: stored.keys.filter((k) => k && k.kty === "RSA") });
+      this.#resolved = new Map();
       this.#fetchedAt = stored.fetchedAt;
       return true;
     } catch {
@@ -177,6 +201,7 @@ export class JwksCache {
       const usable = body.keys.filter((k) => k && typeof k === "object" && k.kty === "RSA");
       if (usable.length === 0) throw new Error("JWKS response has no RSA key");
       this.#lookup = createLocalJWKSet({ keys: usable });
+      this.#resolved = new Map();
       this.#fetchedAt = Date.now();
       this.#store?.put(this.#options.url, { keys: usable, fetchedAt: this.#fetchedAt }).catch(() => {});
     } catch (cause) {

@@ -20,10 +20,16 @@ export interface JwsHeader {
   readonly [parameter: string]: unknown;
 }
 
-// RFC 4648 §5 alphabet; 255 marks a character outside it.
+// RFC 4648 §5 alphabet; 64 (or more) marks a character outside it.
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-const SEXTETS = new Uint8Array(128).fill(255);
+const SEXTETS = new Uint8Array(128).fill(64);
 for (let i = 0; i < ALPHABET.length; i++) SEXTETS[ALPHABET.charCodeAt(i)] = i;
+
+/** The sextet of a character, or 64 for one outside the alphabet (non-ASCII included). */
+function sextet(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c < 128 ? (SEXTETS[c] as number) : 64;
+}
 
 /**
  * Decodes unpadded base64url (RFC 7515 §2), strictly: any other character, or a length no
@@ -36,25 +42,38 @@ for (let i = 0; i < ALPHABET.length; i++) SEXTETS[ALPHABET.charCodeAt(i)] = i;
  */
 export function base64urlDecode(text: string, part: string): Uint8Array<ArrayBuffer> {
   const length = text.length;
-  if (length % 4 === 1) throw new AuthError("malformed_token", `Token ${part} is not base64url`);
+  const tail = length % 4;
+  if (tail === 1) throw malformed(part);
   const out = new Uint8Array((length * 3) >> 2);
-  let bits = 0;
-  let value = 0;
+  const whole = length - tail;
   let o = 0;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    const sextet = c < 128 ? (SEXTETS[c] as number) : 255;
-    if (sextet === 255) throw new AuthError("malformed_token", `Token ${part} is not base64url`);
-    value = (value << 6) | sextet;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (value >> bits) & 0xff;
-    }
+  // Four characters (24 bits) at a time.
+  for (let i = 0; i < whole; i += 4) {
+    const a = sextet(text, i);
+    const b = sextet(text, i + 1);
+    const c = sextet(text, i + 2);
+    const d = sextet(text, i + 3);
+    if ((a | b | c | d) >= 64) throw malformed(part);
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 0xff;
+    out[o++] = n & 0xff;
   }
-  // Leftover bits must be zero (RFC 4648 §3.5): one string per byte sequence.
-  if ((value & ((1 << bits) - 1)) !== 0) throw new AuthError("malformed_token", `Token ${part} is not base64url`);
+  if (tail > 0) {
+    const a = sextet(text, whole);
+    const b = sextet(text, whole + 1);
+    const c = tail === 3 ? sextet(text, whole + 2) : 0;
+    if ((a | b | c) >= 64) throw malformed(part);
+    // The unused low bits must be zero (RFC 4648 §3.5): one string per byte sequence.
+    if (tail === 2 ? (b & 0x0f) !== 0 : (c & 0x03) !== 0) throw malformed(part);
+    out[o++] = (a << 2) | (b >> 4);
+    if (tail === 3) out[o++] = ((b & 0x0f) << 4) | (c >> 2);
+  }
   return out;
+}
+
+function malformed(part: string): AuthError {
+  return new AuthError("malformed_token", `Token ${part} is not base64url`);
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -79,6 +98,9 @@ export function parseJsonObject(bytes: Uint8Array, part: string): Record<string,
     throw new AuthError("malformed_token", `Token ${part} is not a JSON object`);
   return value as Record<string, unknown>;
 }
+
+/** Protected-header segments of verified tokens, parsed (a handful: one per AuthKit key). */
+const acceptedHeaders = new Map<string, Record<string, unknown>>();
 
 /** Keys already found fit for RS256 verification (checked once per key, not per token). */
 const vetted = new WeakSet<CryptoKey>();
@@ -110,21 +132,29 @@ function vetKey(key: CryptoKey): void {
  */
 export async function verifyCompactRS256(
   token: string,
-  keyFor: (header: JwsHeader) => Promise<CryptoKey>,
+  keyFor: (header: JwsHeader) => CryptoKey | Promise<CryptoKey>,
 ): Promise<Uint8Array<ArrayBuffer>> {
   // RFC 7515 §7.1: three segments (a JWE has five): refuse anything else before any crypto.
   const first = token.indexOf(".");
   const second = first < 0 ? -1 : token.indexOf(".", first + 1);
   if (second < 0 || token.indexOf(".", second + 1) >= 0)
     throw new AuthError("malformed_token", "Token is not a compact JWS (three segments)");
-  const header = parseJsonObject(base64urlDecode(token.slice(0, first), "header"), "header");
-  // RFC 8725 §3.1: the algorithm is fixed by us, never chosen by the token.
-  if (header.alg !== "RS256") throw new AuthError("algorithm_not_allowed", "Token alg is not RS256");
-  if (header.crit !== undefined)
-    throw new AuthError("unsupported_token", "Token has critical header parameters (crit) we do not understand");
+  const segment = token.slice(0, first);
+  // AuthKit's tokens share a few headers (one per signing key): one that passed is not re-read.
+  let header = acceptedHeaders.get(segment);
+  const known = header !== undefined;
+  if (header === undefined) {
+    header = parseJsonObject(base64urlDecode(segment, "header"), "header");
+    // RFC 8725 §3.1: the algorithm is fixed by us, never chosen by the token.
+    if (header.alg !== "RS256") throw new AuthError("algorithm_not_allowed", "Token alg is not RS256");
+    if (header.crit !== undefined)
+      throw new AuthError("unsupported_token", "Token has critical header parameters (crit) we do not understand");
+  }
   const payload = base64urlDecode(token.slice(first + 1, second), "payload");
   const signature = base64urlDecode(token.slice(second + 1), "signature");
-  const key = await keyFor(header as JwsHeader);
+  const found = keyFor(header as JwsHeader);
+  // A known key comes without a promise: no extra turns of the microtask queue.
+  const key = found instanceof Promise ? await found : found;
   vetKey(key);
   // The signing input is ASCII (two base64url segments and a dot): UTF-8 encoding is the identity.
   const input = encoder.encode(token.slice(0, second));
@@ -135,5 +165,7 @@ export async function verifyCompactRS256(
     throw new AuthError("signature_invalid", "Token signature does not verify", { cause });
   }
   if (!valid) throw new AuthError("signature_invalid", "Token signature does not verify");
+  // Only headers of verified tokens are kept (nobody can fill this with headers of their own).
+  if (!known && acceptedHeaders.size < 16) acceptedHeaders.set(segment, Object.freeze(header));
   return payload;
 }

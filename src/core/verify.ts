@@ -8,7 +8,7 @@
  * NOT checked: `typ` (AuthKit does not send `at+jwt`), revocation (no introspection call),
  * scopes or permissions (see the guards). Any `crit` is refused (we understand no extension).
  */
-import { errors, type FlattenedJWSInput, type JWSHeaderParameters } from "jose";
+import { errors, type JWSHeaderParameters } from "jose";
 import { normaliseAudience } from "./audience.js";
 import { AuthError } from "./errors.js";
 import type { JwksCache } from "./jwks.js";
@@ -47,7 +47,7 @@ export async function verifyAccessToken(token: string, options: VerifyOptions): 
   try {
     // jws.ts checks the JWS (segments, alg, crit, the key's fitness, the signature); the
     // JwksCache (jose) selects the key by kid.
-    bytes = await verifyCompactRS256(token, (header) => options.jwks.getKey(header as JWSHeaderParameters, NO_TOKEN));
+    bytes = await verifyCompactRS256(token, (header) => options.jwks.keyFor(header as JWSHeaderParameters));
   } catch (error) {
     throw toAuthError(error);
   }
@@ -55,9 +55,6 @@ export async function verifyAccessToken(token: string, options: VerifyOptions): 
   checkRegisteredClaims(payload, options);
   return validateClaims(payload);
 }
-
-/** The key lookup's second argument (an unprotected header, which a compact JWS has none of). */
-const NO_TOKEN: FlattenedJWSInput = { payload: "", signature: "" };
 
 /**
  * The RFC 7519 §4.1 checks, done here rather than by jose's generic validator (one pass, the
