@@ -262,13 +262,29 @@ export function sessionWithRoles(
   roles?: { readonly role?: string; readonly roles: readonly string[]; readonly permissions: readonly string[] },
   owner?: object,
 ): Session {
-  const { role: _role, roles: _roles, permissions: _permissions, ...rest } = session;
-  const next: Session = {
-    ...rest,
-    ...(roles?.role !== undefined && { role: roles.role }),
-    ...(roles !== undefined && { roles: roles.roles, permissions: roles.permissions }),
+  // Field by field (not a rest/spread copy of the frozen session, which takes V8's slow path):
+  // this runs on every tool call whose roles come from the WorkOS API.
+  const next: { -readonly [K in keyof Session]: Session[K] } = {
+    userId: session.userId,
+    sessionId: session.sessionId,
+    expiresAt: session.expiresAt,
+    issuedAt: session.issuedAt,
+    claims: session.claims,
+    scopes: session.scopes,
+    kind: session.kind,
     roleSource: source,
   };
+  if (session.organizationId !== undefined) next.organizationId = session.organizationId;
+  if (roles?.role !== undefined) next.role = roles.role;
+  if (roles !== undefined) {
+    next.roles = roles.roles;
+    next.permissions = roles.permissions;
+  }
+  if (session.clientId !== undefined) next.clientId = session.clientId;
+  if (session.entitlements !== undefined) next.entitlements = session.entitlements;
+  if (session.featureFlags !== undefined) next.featureFlags = session.featureFlags;
+  if (session.actor !== undefined) next.actor = session.actor;
+  if (session.tokenId !== undefined) next.tokenId = session.tokenId;
   if (owner !== undefined) markIssued(next, owner);
   return Object.freeze(next);
 }

@@ -150,6 +150,29 @@ const toolCall = (token: string, name: string) =>
   });
 
 describe("live roles: caching, freshness and no needless lookups", () => {
+  it("the session with live roles keeps every other field of the verified session", async () => {
+    const r = rig();
+    const token = await r.authkit.mintToken({
+      user: "alice@example.com",
+      audience: RESOURCE,
+      scopes: ["openid", "mcp:read"],
+      claims: { entitlements: ["pro"], feature_flags: ["beta"], act: { sub: "user_admin" } },
+    });
+    const verified = await r.provider.authenticate(toolCall(token, "whoami"));
+    if (!verified.ok) throw new Error(verified.error.reason);
+    const step = await r.provider.prepare(toolCall(token, "whoami"));
+    if (step.action !== "continue" || step.context === undefined) throw new Error("refused");
+    const { role, roles, permissions, roleSource, ...rest } = step.context.session;
+    expect({ role, roles, roleSource }).toEqual({ role: "admin", roles: ["admin"], roleSource: "workos" });
+    expect(permissions).toContain("users:manage");
+    const { role: _r, roles: _rs, permissions: _p, roleSource: before, ...expected } = verified.context.session;
+    expect(before).toBe("none");
+    expect(rest).toEqual(expected);
+    expect(Object.keys(rest).sort()).toEqual(Object.keys(expected).sort());
+    expect(rest.actor).toEqual({ sub: "user_admin" });
+    expect(Object.isFrozen(step.context.session)).toBe(true);
+  });
+
   it("a role changed in WorkOS takes effect within roles.ttl (and not before: the cache is used)", async () => {
     const r = rig({ provider: { roles: { ttl: 0.4 } } });
     const c = await connect(
