@@ -19,7 +19,6 @@ import { type ResolvedConfig, resolveConfig, type WorkOSConfig } from "./config.
 import { runWithContext } from "./context.js";
 import { createEnforcer, filterToolsList } from "./enforce.js";
 import type { AuthError } from "./errors.js";
-import { exchangeOf } from "./exchange.js";
 import { endSession } from "./issued.js";
 import { JwksCache } from "./jwks.js";
 import {
@@ -34,6 +33,7 @@ import {
 import { checkPolicy } from "./policy.js";
 import { createRoleStep } from "./roles-step.js";
 import type { RequestContext } from "./session.js";
+import { endWithSignal, onBodyEnd } from "./session-end.js";
 
 export type { AuthResult };
 
@@ -113,61 +113,6 @@ export interface WorkOSProvider {
   handler<Rest extends unknown[]>(next: NextHandler<Rest>): (request: Request, ...rest: Rest) => Promise<Response>;
   /** The protected endpoint a path falls under, or `undefined`. */
   protectedEndpoint(pathname: string): string | undefined;
-}
-
-/**
- * Calls `done` when the request is over: at once for a response without a body or with a
- * complete one (anything but an event stream), else when the stream has been fully read or
- * cancelled (tools may still be running while an SSE response streams).
- */
-/**
- * Ends the session when `request.signal` aborts, if the adapter that built the request aborts it
- * once the exchange is over (exchange.ts): then no wrapper around the response body is needed.
- */
-function endWithSignal(request: Request, context: RequestContext): boolean {
-  if (exchangeOf(request)?.signalsEnd !== true) return false;
-  if (request.signal.aborted) endSession(context.session);
-  else request.signal.addEventListener("abort", () => endSession(context.session), { once: true });
-  return true;
-}
-
-function onBodyEnd(response: Response, done: () => void): Response {
-  if (response.body === null || !(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
-    done();
-    return response;
-  }
-  // One pull-through stream (not a TransformStream and pipeTo: on Node each of those streams and
-  // every piped chunk costs several promises, and the wrapper was most of a request's overhead).
-  const reader = response.body.getReader();
-  let finished = false;
-  const finish = () => {
-    if (!finished) {
-      finished = true;
-      done();
-    }
-  };
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const { done: end, value } = await reader.read();
-          if (end) {
-            controller.close();
-            finish();
-          } else controller.enqueue(value);
-        } catch (error) {
-          controller.error(error);
-          finish();
-        }
-      },
-      cancel(reason) {
-        finish();
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /**

@@ -281,6 +281,39 @@ describe("load and isolation", () => {
     }
   }, 60_000);
 
+  it("with an SSE response, the session lasts until the body is read to its end, or cancelled", async () => {
+    const kept: RequestContext[] = [];
+    let release: () => void = () => {};
+    const handle = testProvider().handler(async (_req, context) => {
+      if (context) kept.push(context);
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(new TextEncoder().encode("event: message\ndata: first\n\n"));
+          await gate;
+          controller.enqueue(new TextEncoder().encode("event: message\ndata: last\n\n"));
+          controller.close();
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    });
+    const token = await mintToken(RESOURCE);
+    const read = (await handle(mcpRequest(token))).body?.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+    await read.read();
+    expect(getSession(kept[0]).userId).toBe("user_alice");
+    release();
+    while (!(await read.read()).done) {}
+    expect(() => getSession(kept[0])).toThrow(/Its request has ended/);
+    // A client that goes away: the body is cancelled, the session ends.
+    const second = (await handle(mcpRequest(token))).body as ReadableStream<Uint8Array>;
+    expect(getSession(kept[1]).userId).toBe("user_alice");
+    await second.cancel();
+    expect(() => getSession(kept[1])).toThrow(/Its request has ended/);
+    release();
+  });
+
   it("a session kept beyond its request is unusable once the response is sent", async () => {
     let kept: RequestContext | undefined;
     const handle = testProvider().handler(async (_req, context) => {
