@@ -33,7 +33,7 @@ declare const session: import("authkit-mcp").Session;
 declare const server: import("@modelcontextprotocol/server").McpServer;
 declare const ctx: unknown;
 declare const mcp: {
-  fetch(request: Request, options?: { authInfo?: import("authkit-mcp").AuthInfo }): Promise<Response>;
+  fetch(request: Request, options?: { authInfo?: import("authkit-mcp").AuthInfo; parsedBody?: unknown }): Promise<Response>;
 };
 `;
 

@@ -26,7 +26,8 @@ export default withWorkOS<Env>(
       if (path === "/") return new Response("authkit-mcp example: the MCP endpoint is /mcp\n");
       return new Response("Not found\n", { status: 404 });
     }
-    return mcp.fetch(request, { authInfo: context.authInfo });
+    // parsedBody: the JSON-RPC body the provider already parsed for its policies (not read twice).
+    return mcp.fetch(request, { authInfo: context.authInfo, parsedBody: context.parsedBody });
   },
   (env) => ({
     ...(env.MCP_SCOPES && { scopes: env.MCP_SCOPES.split(" ").filter(Boolean) }),

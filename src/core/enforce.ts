@@ -27,12 +27,12 @@ export const MAX_INSPECTED_BODY = 4 * 1024 * 1024;
  * Reads the JSON-RPC calls of a POST body from a clone (or the body an adapter already read, see
  * exchange.ts), so the MCP handler can still read it.
  * `undefined` for a body that is not JSON-RPC (the MCP handler answers it); `"too_large"` past
- * the bound.
+ * the bound. `body` is the parsed JSON, when it was parsed.
  */
 export async function readCalls(
   request: Request,
   onlyToolCalls = false,
-): Promise<JsonRpcCall[] | "too_large" | undefined> {
+): Promise<{ readonly calls: JsonRpcCall[]; readonly body?: unknown } | "too_large" | undefined> {
   if (request.method !== "POST" || request.body === null) return undefined;
   const length = Number(request.headers.get("content-length") ?? 0);
   if (length > MAX_INSPECTED_BODY) return "too_large";
@@ -47,7 +47,7 @@ export async function readCalls(
   }
   if (text.length > MAX_INSPECTED_BODY) return "too_large";
   // Only tool calls matter (role resolution for guards): no JSON parse for anything else.
-  if (onlyToolCalls && !text.includes("tools/call")) return [];
+  if (onlyToolCalls && !text.includes("tools/call")) return { calls: [] };
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -62,7 +62,7 @@ export async function readCalls(
     const name = msg.method === "tools/call" && typeof msg.params?.name === "string" ? msg.params.name : undefined;
     calls.push({ id: msg.id, method: msg.method, toolName: name });
   }
-  return calls;
+  return { calls, body };
 }
 
 /** The first revision whose servers must reject a request whose standard headers and body disagree. */
@@ -161,6 +161,8 @@ export async function filterToolsList(response: Response, allowed: (tool: string
 export interface Decision {
   readonly response?: Response;
   readonly calls?: JsonRpcCall[];
+  /** The request's JSON body, when the decision parsed it (handed to the MCP handler as `parsedBody`). */
+  readonly parsedBody?: unknown;
   /** The context to continue with: the authenticated one, or a copy whose session has resolved roles. */
   readonly context: RequestContext;
 }
@@ -209,12 +211,15 @@ export function createEnforcer(
     const resolvable = resolveRoles.applies(authenticated.session);
     if (!hasToolPolicies && !endpointHasPolicy && !resolvable) return { context: authenticated };
     let calls: JsonRpcCall[] | "too_large" | undefined;
+    let parsedBody: unknown;
     const hinted = request.method === "POST" ? callFromHeaders(request) : undefined;
     if (hinted !== undefined && (hinted.toolName === undefined || !config.tools.has(hinted.toolName))) {
       // No policy can refuse this call: decide from the headers, without reading the body.
       calls = [hinted];
     } else if (hasToolPolicies || resolvable) {
-      calls = await readCalls(request, !hasToolPolicies && !listNeedsRoles);
+      const read = await readCalls(request, !hasToolPolicies && !listNeedsRoles);
+      calls = typeof read === "object" ? read.calls : read;
+      parsedBody = typeof read === "object" ? read.body : undefined;
       // The revision's rule: a request whose headers and body disagree is rejected.
       if (hinted !== undefined && Array.isArray(calls) && !agrees(hinted, calls))
         return { response: headerMismatch(), context: authenticated };
@@ -232,7 +237,7 @@ export function createEnforcer(
       }
       context = step.context;
     }
-    if (!hasToolPolicies && !endpointHasPolicy) return { context, calls: calls ?? undefined };
+    if (!hasToolPolicies && !endpointHasPolicy) return { context, calls: calls ?? undefined, parsedBody };
     const session = context.session;
     const needed = new Set(config.endpointPolicy.scopes ?? []);
     const refusals: { call: JsonRpcCall; error: ForbiddenError }[] = [];
@@ -261,7 +266,7 @@ export function createEnforcer(
     }
     if (refusals.length > 0)
       return { response: forbiddenResponse(refusals, calls !== undefined && calls.length > 1), context };
-    return { calls: calls ?? undefined, context };
+    return { calls: calls ?? undefined, context, parsedBody };
   };
 }
 

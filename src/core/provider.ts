@@ -32,7 +32,7 @@ import {
 } from "./metadata.js";
 import { checkPolicy } from "./policy.js";
 import { createRoleStep } from "./roles-step.js";
-import type { RequestContext } from "./session.js";
+import { type RequestContext, withParsedBody } from "./session.js";
 import { endWithSignal, onBodyEnd } from "./session-end.js";
 
 export type { AuthResult };
@@ -229,7 +229,10 @@ export function workosProvider(options: WorkOSConfig): WorkOSProvider {
       return { action: "respond", response: corsFor(decision.response, origin) };
     }
     const filter = config.hideForbiddenTools && decision.calls?.some((c) => c.method === "tools/list") === true;
-    return pass(decision.context, filter);
+    // The body the policies parsed goes on to the MCP handler (`parsedBody`): parsed once.
+    const context =
+      decision.parsedBody === undefined ? decision.context : withParsedBody(decision.context, decision.parsedBody);
+    return pass(context, filter);
   };
 
   const handler = <Rest extends unknown[]>(next: NextHandler<Rest>) => {

@@ -136,6 +136,12 @@ export interface RequestContext {
   readonly authInfo: AuthInfo;
   /** The canonical resource URL this request was authenticated for. */
   readonly resource: string;
+  /**
+   * The request's JSON-RPC body, when the provider parsed it to decide its policies (per-tool
+   * policies, live roles); else `undefined`. Hand it to the MCP SDK as `parsedBody` so the body
+   * is not read and parsed a second time: `mcp.fetch(request, { authInfo, parsedBody })`.
+   */
+  readonly parsedBody?: unknown;
 }
 
 const STRING_CLAIMS = ["sid", "org_id", "role", "client_id", "scope", "jti"] as const;
@@ -302,6 +308,16 @@ export interface Endpoint {
   readonly resourceURL: URL;
   /** The absolute URL of its protected resource metadata. */
   readonly resourceMetadata: string;
+}
+
+/** The same context with the JSON body the provider parsed (a new frozen object; same session). */
+export function withParsedBody(context: RequestContext, parsedBody: unknown): RequestContext {
+  return Object.freeze({
+    session: context.session,
+    authInfo: context.authInfo,
+    resource: context.resource,
+    parsedBody,
+  });
 }
 
 /** Builds the frozen request context for a verified token. */

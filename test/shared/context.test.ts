@@ -77,6 +77,21 @@ describe("request context", () => {
     expect(getSession(b)).toBe(b.session);
   });
 
+  it("the JSON body the policies parsed is on the context (parsedBody), for the SDK; none when not read", async () => {
+    const token = await mintToken(RESOURCE, { claims: { scope: "mcp:read" } });
+    const call = { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "whoami", arguments: {} } };
+    const seen: unknown[] = [];
+    const run = (overrides: Parameters<typeof testProvider>[0]) =>
+      testProvider({ apiKey: undefined, ...overrides }).handler(async (_request, context) => {
+        seen.push(context?.parsedBody);
+        return new Response("ok");
+      })(mcpRequest(token, { body: JSON.stringify(call) }));
+    expect((await run({ tools: { "write-note": { scopes: ["mcp:write"] } } })).status).toBe(200);
+    expect(seen[0]).toEqual(call);
+    expect((await run({})).status).toBe(200); // no policy: the body is never read
+    expect(seen[1]).toBeUndefined();
+  });
+
   it("a session copied from a real one (spread, structuredClone, Object.create) is not trusted", async () => {
     const { session } = await contextFor();
     for (const copy of [
