@@ -218,8 +218,8 @@ export function createEnforcer(
       calls = [hinted];
     } else if (hasToolPolicies || resolvable) {
       const read = await readCalls(request, !hasToolPolicies && !listNeedsRoles);
-      calls = typeof read === "object" ? read.calls : read;
-      parsedBody = typeof read === "object" ? read.body : undefined;
+      if (typeof read === "object") ({ calls, body: parsedBody } = read);
+      else calls = read;
       // The revision's rule: a request whose headers and body disagree is rejected.
       if (hinted !== undefined && Array.isArray(calls) && !agrees(hinted, calls))
         return { response: headerMismatch(), context: authenticated };

@@ -217,8 +217,23 @@ function factsOf(claims: JWTClaims): ClaimFacts {
  * issued by `owner` (the verifying provider's config) when given.
  */
 export function sessionFromClaims(claims: JWTClaims, owner?: object): Session {
-  const { expiresAt, issuedAt, scopes, kind, roleSource } = factsOf(claims);
-  // Plain assignments (no conditional spreads, no side tables): this runs on every request.
+  return buildSession(claims, factsOf(claims).roleSource, claims, owner);
+}
+
+/** Role fields as the session carries them (from the claims, or from the WorkOS API). */
+interface RoleFields {
+  readonly role?: string | undefined;
+  readonly roles?: readonly string[] | undefined;
+  readonly permissions?: readonly string[] | undefined;
+}
+
+/**
+ * The one place a session is assembled: every field from the claims (and their facts), the
+ * role fields from `roles`. Plain assignments (no conditional spreads, no copy of a frozen
+ * object, which takes V8's slow path): this runs on every request.
+ */
+function buildSession(claims: JWTClaims, roleSource: RoleSource, roles: RoleFields, owner?: object): Session {
+  const { expiresAt, issuedAt, scopes, kind } = factsOf(claims);
   const session: { -readonly [K in keyof Session]: Session[K] } = {
     userId: claims.sub,
     sessionId: claims.sid,
@@ -230,10 +245,10 @@ export function sessionFromClaims(claims: JWTClaims, owner?: object): Session {
     roleSource,
   };
   if (claims.org_id !== undefined) session.organizationId = claims.org_id;
-  if (claims.role !== undefined) session.role = claims.role;
-  if (claims.permissions !== undefined) session.permissions = claims.permissions;
+  if (roles.role !== undefined) session.role = roles.role;
+  if (roles.permissions !== undefined) session.permissions = roles.permissions;
   if (claims.client_id !== undefined) session.clientId = claims.client_id;
-  if (claims.roles !== undefined) session.roles = claims.roles;
+  if (roles.roles !== undefined) session.roles = roles.roles;
   if (claims.entitlements !== undefined) session.entitlements = claims.entitlements;
   if (claims.feature_flags !== undefined) session.featureFlags = claims.feature_flags;
   if (claims.act !== undefined) session.actor = claims.act;
@@ -268,32 +283,11 @@ export function sessionWithRoles(
   roles?: { readonly role?: string; readonly roles: readonly string[]; readonly permissions: readonly string[] },
   owner?: object,
 ): Session {
-  // Field by field (not a rest/spread copy of the frozen session, which takes V8's slow path):
-  // this runs on every tool call whose roles come from the WorkOS API.
-  const next: { -readonly [K in keyof Session]: Session[K] } = {
-    userId: session.userId,
-    sessionId: session.sessionId,
-    expiresAt: session.expiresAt,
-    issuedAt: session.issuedAt,
-    claims: session.claims,
-    scopes: session.scopes,
-    kind: session.kind,
-    roleSource: source,
-  };
-  if (session.organizationId !== undefined) next.organizationId = session.organizationId;
-  if (roles?.role !== undefined) next.role = roles.role;
-  if (roles !== undefined) {
-    next.roles = roles.roles;
-    next.permissions = roles.permissions;
-  }
-  if (session.clientId !== undefined) next.clientId = session.clientId;
-  if (session.entitlements !== undefined) next.entitlements = session.entitlements;
-  if (session.featureFlags !== undefined) next.featureFlags = session.featureFlags;
-  if (session.actor !== undefined) next.actor = session.actor;
-  if (session.tokenId !== undefined) next.tokenId = session.tokenId;
-  if (owner !== undefined) markIssued(next, owner);
-  return Object.freeze(next);
+  // Rebuilt from the claims the session was built from (every other field is theirs).
+  return buildSession(session.claims, source, roles ?? NO_ROLE_FIELDS, owner);
 }
+
+const NO_ROLE_FIELDS: RoleFields = {};
 
 /** Validates the claims and builds the session. */
 export function claimsToSession(payload: Record<string, unknown>): Session {
